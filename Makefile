@@ -1,0 +1,106 @@
+# offload-sec: top-level build.
+#
+#   make            module + every userspace program
+#   make check      all tests (installs missing dependencies first)
+#   make demo       the main job in the VM harness (same)
+#   make style      checkpatch --strict on the kernel sources
+#
+# Userspace builds are non-recursive; objects go to build/.  The module is
+# built by kbuild against the installed Debian headers whose ABI
+# tools/install-deps recorded (never uname -r: the build host's own kernel
+# is not the one the module is for).
+
+CC ?= cc
+B := build
+CFLAGS ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS += -Iinclude/uapi -Iinclude -Ilib -D_GNU_SOURCE
+ALL_CFLAGS = -std=gnu11 $(WARNFLAGS) $(CFLAGS) -fstack-protector-strong \
+	-D_FORTIFY_SOURCE=2 -MMD -MP
+
+PKGS := libcrypto json-c libsystemd cmocka
+pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+KABI = $(shell cat $(B)/kernel/abi 2>/dev/null)
+KDIR ?= /lib/modules/$(KABI)/build
+
+LIB_SRCS := $(wildcard lib/*.c)
+CLI_SRCS := $(wildcard tools/cli/*.c)
+EMU_SRCS := $(filter-out tools/emu/main.c,$(wildcard tools/emu/*.c))
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+GUEST_SRCS := $(wildcard tests/vm/guest/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+asan_obj = $(patsubst %.c,$(B)/asan/%.o,$(1))
+
+LIBOFS := $(B)/lib/libofs.a
+CLI := $(B)/bin/offload-sec
+EMU := $(B)/bin/offload-sec-emu
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
+GUEST_TESTS := $(patsubst tests/vm/guest/%.c,$(B)/tests/vm/%,$(GUEST_SRCS))
+MODULE := kernel/offload_sec.ko
+
+.PHONY: all userspace module check demo style deps clean unit vm
+all: userspace module
+userspace: $(CLI) $(EMU) $(UNIT_TESTS) $(GUEST_TESTS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(call pc,--cflags,$(PKGS)) -c -o $@ $<
+
+$(B)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 $(call pc,--cflags,$(PKGS)) \
+		-c -o $@ $<
+
+$(LIBOFS): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(CLI): $(call obj,$(CLI_SRCS)) $(LIBOFS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,json-c libcrypto)
+
+$(EMU): $(call obj,tools/emu/main.c $(EMU_SRCS)) $(LIBOFS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,libsystemd libcrypto)
+
+# Unit tests link the sources under test, built with ASan and UBSan.
+$(B)/tests/unit/%: tests/unit/%.c $(call asan_obj,$(EMU_SRCS) $(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -o $@ $^ \
+		$(call pc,--cflags --libs,cmocka libsystemd libcrypto json-c)
+
+$(B)/tests/vm/%: tests/vm/guest/%.c $(LIBOFS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(call pc,--libs,libcrypto)
+
+$(B)/.deps-ok:
+	tools/install-deps
+
+deps:
+	tools/install-deps
+
+module: $(B)/.deps-ok
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
+
+style: $(B)/.deps-ok
+	tests/style
+
+check: $(B)/.deps-ok
+	$(MAKE) all
+	tests/run
+
+demo: $(B)/.deps-ok
+	$(MAKE) all
+	tests/vm/run --demo
+
+clean:
+	rm -rf $(B)/obj $(B)/asan $(B)/bin $(B)/lib $(B)/tests $(B)/vm
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean >/dev/null 2>&1
+
+-include $(shell find $(B)/obj $(B)/asan -name '*.d' 2>/dev/null)
