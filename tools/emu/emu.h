@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * offload-sec-emu: the device model of the offload card's security
+ * component, served to QEMU's ivshmem-doorbell device.  Internal interfaces;
+ * every function returning int returns 0 (or a count) or a negative errno
+ * unless it says otherwise.
+ *
+ *   log.c        messages on stderr, prefixed with the program name
+ *   shm.c        the shared memory (BAR2): memfd, header, mailbox
+ *   guest-mem.c  guest RAM and every bus address -> pointer translation
+ *   mbox.c       one mailbox command: copy, validate, dispatch, respond
+ *   info.c       OFS_HW_OP_GET_INFO
+ *   selftest.c   OFS_HW_OP_DMA_SELFTEST
+ *   ivshmem.c    the ivshmem server protocol and eventfd helpers
+ *   server.c     the sd_event loop tying it all together
+ */
+#ifndef OFFLOAD_SEC_EMU_H
+#define OFFLOAD_SEC_EMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <offload_sec/hw.h>
+
+/* The device's identity, reported by OFS_HW_OP_GET_INFO. */
+#define EMU_FW_MAJOR			0
+#define EMU_FW_MINOR			1
+#define EMU_FW_PATCH			0
+#define EMU_NUM_MEASUREMENT_REGS	4
+#define EMU_MAX_SESSIONS		64
+#define EMU_CAPABILITIES		OFFLOAD_SEC_CAP_DMA_SELFTEST
+#define EMU_DEFAULT_SERIAL		"EMU-0001"
+
+/* ivshmem peer ids: the model is peer 0 and serves one guest at a time. */
+#define EMU_DEVICE_PEER			0
+#define EMU_CLIENT_PEER			1
+
+#define EMU_DEFAULT_SHM_SIZE		(1U << 20)
+/* shm_size is a __le32 and a power of two. */
+#define EMU_MAX_SHM_SIZE		(1U << 31)
+/* The mailbox gets its own page, away from the read-only header. */
+#define EMU_MBOX_OFFSET			4096
+
+/*
+ * Guest-physical address == file offset only below 2 GiB of RAM (above,
+ * pc and q35 split RAM around the PCI hole).
+ */
+#define EMU_GUEST_RAM_MAX		(2ULL << 30)
+/* Legacy VGA/ROM window: never RAM the device may touch. */
+#define EMU_LEGACY_HOLE_START		0xa0000ULL
+#define EMU_LEGACY_HOLE_END		0x100000ULL
+
+#define EMU_ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+/* log.c */
+void emu_log_set_verbose(bool verbose);
+void emu_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void emu_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Logs with %m meaning strerror(-err) and returns err. */
+int emu_log_errno(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* guest-mem.c */
+struct emu_guest_mem {
+	uint8_t *base;
+	uint64_t size;
+	bool mapped;	/* base came from mmap() and must be unmapped */
+};
+
+void emu_guest_mem_init_buffer(struct emu_guest_mem *gm, void *buf,
+			       uint64_t size);
+/* -ENOENT: no such file yet; -ENODATA: empty file (QEMU has not sized it). */
+int emu_guest_mem_map_file(struct emu_guest_mem *gm, const char *path);
+void emu_guest_mem_release(struct emu_guest_mem *gm);
+/* -EFAULT unless [addr, addr + len) is RAM the device may touch; len > 0. */
+int emu_guest_mem_range(const struct emu_guest_mem *gm, uint64_t addr,
+			uint64_t len, uint8_t **ptr);
+
+/* Called for each segment of a scatter-gather list, in order. */
+typedef int (*emu_sg_fn)(void *opaque, uint8_t *data, size_t len);
+
+/*
+ * Reads the list's descriptors once, validates all of them, then calls fn
+ * for each segment: either no segment is touched or all of them are.
+ * -E2BIG: too many entries; -EFAULT: an address the device may not touch;
+ * -EINVAL: a malformed entry or lengths that do not add up; or fn's error.
+ */
+int emu_guest_mem_walk_sg(const struct emu_guest_mem *gm,
+			  const struct ofs_hw_sg_list *list,
+			  emu_sg_fn fn, void *opaque);
+
+/* mbox.c and the handlers */
+struct emu_device {
+	const char *serial;
+	const struct emu_guest_mem *mem;	/* NULL: guest RAM unavailable */
+};
+
+/* Serves the request in mbox and writes the response; returns its status. */
+uint32_t emu_mbox_process(struct ofs_hw_mbox *mbox,
+			  const struct emu_device *dev);
+void emu_mbox_reset(struct ofs_hw_mbox *mbox);
+
+/* A handler returns an enum offload_sec_device_status. */
+uint32_t emu_info_get(const struct emu_device *dev, const void *in,
+		      void *out, uint32_t *out_len);
+bool emu_serial_valid(const char *serial);
+uint32_t emu_selftest_run(const struct emu_device *dev, const void *in,
+			  void *out, uint32_t *out_len);
+/* Fills buf with bytes [offset, offset + len) of the self-test stream. */
+void emu_selftest_pattern(uint64_t seed, uint64_t offset, uint8_t *buf,
+			  size_t len);
+
+/* shm.c */
+struct emu_shm {
+	int fd;
+	uint8_t *base;
+	uint32_t size;
+};
+
+int emu_shm_create(struct emu_shm *shm, uint32_t size);
+void emu_shm_destroy(struct emu_shm *shm);
+struct ofs_hw_mbox *emu_shm_mbox(const struct emu_shm *shm);
+bool emu_shm_size_valid(uint64_t size);
+
+/* ivshmem.c */
+int emu_ivshmem_listen(const char *path);
+int emu_ivshmem_send(int sock, int64_t value, int fd);
+int emu_ivshmem_handshake(int sock, int shm_fd,
+			  const int device_fds[OFS_HW_NUM_VECTORS],
+			  const int client_fds[OFS_HW_NUM_VECTORS]);
+int emu_eventfds_open(int fds[OFS_HW_NUM_VECTORS]);
+void emu_eventfds_close(int fds[OFS_HW_NUM_VECTORS]);
+int emu_eventfd_signal(int fd);
+/* Returns the counter (0 if nothing was pending) or a negative errno. */
+int64_t emu_eventfd_drain(int fd);
+
+/* server.c */
+struct emu_config {
+	const char *socket_path;
+	const char *guest_ram_path;
+	uint32_t shm_size;
+	const char *serial;
+};
+
+struct emu_server;
+struct sd_event;
+
+int emu_server_new(struct emu_server **ret, const struct emu_config *cfg);
+struct emu_server *emu_server_free(struct emu_server *s);
+struct sd_event *emu_server_event(struct emu_server *s);
+/* Runs until SIGINT or SIGTERM. */
+int emu_server_run(struct emu_server *s);
+
+#endif /* OFFLOAD_SEC_EMU_H */
