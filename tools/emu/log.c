@@ -18,30 +18,34 @@ void emu_log_set_verbose(bool verbose)
 	log_verbose = verbose;
 }
 
-static void vlog(const char *fmt, va_list ap)
+/* errnum is what %m prints: fputs() may have clobbered errno. */
+static void vlog(int errnum, const char *fmt, va_list ap)
 {
 	fputs(PREFIX, stderr);
+	errno = errnum;
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
 
 void emu_log_info(const char *fmt, ...)
 {
+	int errnum = errno;
 	va_list ap;
 
 	if (!log_verbose)
 		return;
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	vlog(errnum, fmt, ap);
 	va_end(ap);
 }
 
 void emu_log_error(const char *fmt, ...)
 {
+	int errnum = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	vlog(errnum, fmt, ap);
 	va_end(ap);
 }
 
@@ -49,10 +53,8 @@ int emu_log_errno(int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* glibc's %m prints strerror(errno). */
-	errno = err < 0 ? -err : err;
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	vlog(err < 0 ? -err : err, fmt, ap);
 	va_end(ap);
 	return err;
 }

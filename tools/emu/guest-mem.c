@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest RAM, as the device sees it by DMA.  QEMU backs it with a shared
+ * file (memory-backend-file,share=on) that we map too; with at most 2 GiB
+ * of RAM a guest-physical (bus) address is the file offset.
+ *
+ * This file is the only place that turns a bus address into a pointer.
+ * Every address comes from the host, which we do not trust: each range is
+ * checked for overflow, for lying inside RAM and for missing the legacy
+ * hole, and scatter-gather lists are copied before they are validated so
+ * that the host cannot change them between the check and the use.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "emu.h"
+
+void emu_guest_mem_init_buffer(struct emu_guest_mem *gm, void *buf,
+			       uint64_t size)
+{
+	gm->base = buf;
+	gm->size = size;
+	gm->mapped = false;
+}
+
+static int map_fd(struct emu_guest_mem *gm, int fd)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (st.st_size == 0)
+		return -ENODATA;
+	if ((uint64_t)st.st_size > EMU_GUEST_RAM_MAX)
+		return -EFBIG;
+	p = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	gm->base = p;
+	gm->size = st.st_size;
+	gm->mapped = true;
+	return 0;
+}
+
+int emu_guest_mem_map_file(struct emu_guest_mem *gm, const char *path)
+{
+	int fd, r;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = map_fd(gm, fd);
+	/* The mapping keeps the file alive; the harness may unlink it. */
+	close(fd);
+	return r;
+}
+
+void emu_guest_mem_release(struct emu_guest_mem *gm)
+{
+	if (gm->mapped)
+		munmap(gm->base, gm->size);
+	emu_guest_mem_init_buffer(gm, NULL, 0);
+}
+
+int emu_guest_mem_range(const struct emu_guest_mem *gm, uint64_t addr,
+			uint64_t len, uint8_t **ptr)
+{
+	/* Written so that no sum can wrap: addr + len may exceed 2^64. */
+	if (len == 0 || len > gm->size || addr > gm->size - len)
+		return -EFAULT;
+	if (addr < EMU_LEGACY_HOLE_END && addr + len > EMU_LEGACY_HOLE_START)
+		return -EFAULT;
+	*ptr = gm->base + addr;
+	return 0;
+}
+
+/* Validates one descriptor (already copied out of guest memory). */
+static int check_sg(const struct emu_guest_mem *gm, const struct ofs_hw_sg *sg,
+		    uint64_t *total)
+{
+	uint32_t len = le32toh(sg->len);
+	uint8_t *p;
+
+	if (len == 0 || sg->reserved != 0)
+		return -EINVAL;
+	if (emu_guest_mem_range(gm, le64toh(sg->addr), len, &p) < 0)
+		return -EFAULT;
+	if (*total > UINT64_MAX - len)
+		return -EINVAL;
+	*total += len;
+	return 0;
+}
+
+/* Copies the descriptors out: the host may rewrite them while we work. */
+static int read_sg(const struct emu_guest_mem *gm, uint64_t addr,
+		   uint32_t nents, struct ofs_hw_sg **ret)
+{
+	size_t bytes = (size_t)nents * sizeof(struct ofs_hw_sg);
+	struct ofs_hw_sg *sg;
+	uint8_t *src;
+	int r;
+
+	r = emu_guest_mem_range(gm, addr, bytes, &src);
+	if (r < 0)
+		return r;
+	sg = malloc(bytes);
+	if (!sg)
+		return -ENOMEM;
+	memcpy(sg, src, bytes);
+	*ret = sg;
+	return 0;
+}
+
+static int walk(const struct emu_guest_mem *gm, const struct ofs_hw_sg *sg,
+		uint32_t nents, emu_sg_fn fn, void *opaque)
+{
+	uint32_t i;
+	uint8_t *p;
+	int r;
+
+	for (i = 0; i < nents; i++) {
+		/* Cannot fail: check_sg() accepted the same copy. */
+		r = emu_guest_mem_range(gm, le64toh(sg[i].addr),
+					le32toh(sg[i].len), &p);
+		if (r < 0)
+			return r;
+		r = fn(opaque, p, le32toh(sg[i].len));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int emu_guest_mem_walk_sg(const struct emu_guest_mem *gm,
+			  const struct ofs_hw_sg_list *list,
+			  emu_sg_fn fn, void *opaque)
+{
+	uint32_t nents = le32toh(list->nents), i;
+	struct ofs_hw_sg *sg;
+	uint64_t total = 0;
+	int r;
+
+	if (nents > OFS_HW_MAX_SG)
+		return -E2BIG;
+	if (nents == 0)
+		return le64toh(list->len) == 0 ? 0 : -EINVAL;
+	r = read_sg(gm, le64toh(list->addr), nents, &sg);
+	if (r < 0)
+		return r;
+	for (i = 0; i < nents; i++) {
+		r = check_sg(gm, &sg[i], &total);
+		if (r < 0)
+			goto free_sg;
+	}
+	if (total != le64toh(list->len)) {
+		r = -EINVAL;
+		goto free_sg;
+	}
+	r = walk(gm, sg, nents, fn, opaque);
+free_sg:
+	free(sg);
+	return r;
+}
