@@ -37,7 +37,7 @@
  * @last_tag:	tag of the previous request.  Protected by @mbox_lock.
  * @broken:	the device missed a deadline; no further commands are sent.
  *		Protected by @mbox_lock.
- * @minor_id:	index of the device node name, from an IDA.
+ * @node_id:	index of the device node name, from an IDA.
  * @name:	device node name, "offload-sec" or "offload-sec<N>".
  * @misc:	the device node.
  */
@@ -49,11 +49,11 @@ struct ofs_dev {
 	void __iomem *regs;
 	struct ofs_hw_mbox __iomem *mbox;
 	u32 device_peer;
-	struct mutex mbox_lock;
+	struct mutex mbox_lock;	/* the device takes one command at a time */
 	struct completion mbox_done;
 	u64 last_tag;
 	bool broken;
-	int minor_id;
+	int node_id;
 	char name[24];
 	struct miscdevice misc;
 };

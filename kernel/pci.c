@@ -10,6 +10,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "offload_sec.h"
@@ -71,6 +72,8 @@ static struct ofs_dev *ofs_dev_alloc(struct pci_dev *pdev)
 	mutex_init(&ofs->mbox_lock);
 	init_completion(&ofs->mbox_done);
 	ofs->pdev = pdev;
+	/* BAR2 may still hold the reply to a previous binding's last tag. */
+	ofs->last_tag = get_random_u64();
 	return ofs;
 }
 
@@ -195,7 +198,7 @@ static int ofs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = map_bars(ofs);
 	if (ret)
 		goto put_dev;
-	/* Also the MSI-X writes are bus-master cycles: without it, no interrupts. */
+	/* MSI-X messages are device writes too: without this they are dropped. */
 	pci_set_master(pdev);
 	ret = setup_dma(pdev);
 	if (ret)
@@ -213,6 +216,7 @@ static int ofs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto free_vectors;
 
+	/* Commands may come in as soon as the node exists. */
 	ofs->present = true;
 	ret = ofs_chardev_register(ofs);
 	if (ret)

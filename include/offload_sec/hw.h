@@ -108,7 +108,8 @@ struct ofs_hw_sg {
 	__le32 reserved;
 };
 
-#define OFS_HW_MAX_SG		16384	/* entries in one list */
+/* Entries in one list: 64 MiB of pages at any alignment, none adjacent. */
+#define OFS_HW_MAX_SG		16385
 
 struct ofs_hw_sg_list {
 	__le64 addr;		/* bus address of struct ofs_hw_sg[nents] */
