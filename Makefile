@@ -96,7 +96,7 @@ check: $(B)/.deps-ok
 	tests/run
 
 demo: $(B)/.deps-ok
-	$(MAKE) all
+	@$(MAKE) -s all
 	tests/vm/run --demo
 
 clean:

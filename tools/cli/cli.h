@@ -5,5 +5,6 @@
 extern const char *prog;
 
 int cmd_info(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const struct {
 	const char *summary;
 } subcommands[] = {
 	{ "info", cmd_info, "Show the security component's identity and capabilities" },
+	{ "selftest", cmd_selftest, "Check the card's DMA path both ways, byte for byte" },
 };
 
 static void usage(FILE *out)
