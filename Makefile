@@ -97,7 +97,7 @@ check: $(B)/.deps-ok
 
 demo: $(B)/.deps-ok
 	@$(MAKE) -s all
-	tests/vm/run --demo
+	@tests/vm/run --demo
 
 clean:
 	rm -rf $(B)/obj $(B)/asan $(B)/bin $(B)/lib $(B)/tests $(B)/vm
