@@ -19,7 +19,7 @@ CPPFLAGS += -Iinclude/uapi -Iinclude -Ilib -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARNFLAGS) $(CFLAGS) -fstack-protector-strong \
 	-D_FORTIFY_SOURCE=2 -MMD -MP
 
-PKGS := libcrypto json-c libsystemd cmocka
+PKGS := libcrypto json-c libsystemd cmocka libcbor
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -63,21 +63,21 @@ $(LIBOFS): $(call obj,$(LIB_SRCS))
 
 $(CLI): $(call obj,$(CLI_SRCS)) $(LIBOFS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,json-c libcrypto)
+	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,json-c libcbor libcrypto)
 
 $(EMU): $(call obj,tools/emu/main.c $(EMU_SRCS)) $(LIBOFS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,libsystemd libcrypto)
+	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,libsystemd libcbor libcrypto)
 
 # Unit tests link the sources under test, built with ASan and UBSan.
 $(B)/tests/unit/%: tests/unit/%.c $(call asan_obj,$(EMU_SRCS) $(LIB_SRCS))
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -o $@ $^ \
-		$(call pc,--cflags --libs,cmocka libsystemd libcrypto json-c)
+		$(call pc,--cflags --libs,cmocka libsystemd libcbor libcrypto json-c)
 
 $(B)/tests/vm/%: tests/vm/guest/%.c $(LIBOFS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(call pc,--libs,libcrypto)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(call pc,--libs,libcbor libcrypto)
 
 $(B)/.deps-ok:
 	tools/install-deps
