@@ -8,6 +8,7 @@
 #include <openssl/sha.h>
 
 #include "emu-test.h"
+#include "ofs-selftest.h"
 
 #define SRC_LIST	FAKE_SG_AREA
 #define DST_LIST	(FAKE_SG_AREA + 0x80000)
@@ -193,7 +194,7 @@ static void pattern_any_offset(void **state)
 
 	for (off = 0; off < 17; off++) {
 		for (len = 0; len <= sizeof(buf); len += 3) {
-			emu_selftest_pattern(seed, off, buf, len);
+			ofs_selftest_pattern(seed, off, buf, len);
 			for (i = 0; i < len; i++)
 				assert_int_equal(buf[i],
 						 pattern_byte(seed, off + i));

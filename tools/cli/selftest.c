@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "ofs-device.h"
+#include "ofs-selftest.h"
 
 struct run_result {
 	double best_s;
@@ -84,20 +85,6 @@ static int fill_random(uint8_t *p, size_t len)
 	return 0;
 }
 
-/* Offset of the first wrong byte plus one, or 0 when all match. */
-static size_t pattern_mismatch(const uint8_t *p, size_t len, uint64_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		uint64_t w = offload_sec_selftest_word(seed, i / 8);
-
-		if (p[i] != (uint8_t)(w >> (8 * (i % 8))))
-			return i + 1;
-	}
-	return 0;
-}
-
 static int run_once(int fd, uint8_t *src, uint8_t *dst, uint64_t size,
 		    const uint8_t *want, unsigned int run, struct run_result *res)
 {
@@ -126,7 +113,7 @@ static int run_once(int fd, uint8_t *src, uint8_t *dst, uint64_t size,
 			prog);
 		return -EIO;
 	}
-	bad = pattern_mismatch(dst, size, st.seed);
+	bad = ofs_selftest_mismatch(st.seed, dst, size);
 	if (bad) {
 		fprintf(stderr, "%s: DMA self-test: byte %zu written by the card is wrong\n",
 			prog, bad - 1);

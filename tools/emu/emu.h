@@ -107,9 +107,6 @@ uint32_t emu_info_get(const struct emu_device *dev, const void *in,
 bool emu_serial_valid(const char *serial);
 uint32_t emu_selftest_run(const struct emu_device *dev, const void *in,
 			  void *out, uint32_t *out_len);
-/* Fills buf with bytes [offset, offset + len) of the self-test stream. */
-void emu_selftest_pattern(uint64_t seed, uint64_t offset, uint8_t *buf,
-			  size_t len);
 
 /* shm.c */
 struct emu_shm {

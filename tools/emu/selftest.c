@@ -12,36 +12,18 @@
 #include <openssl/evp.h>
 
 #include "emu.h"
+#include "ofs-selftest.h"
 
 struct fill_state {
 	uint64_t seed;
 	uint64_t offset;	/* in the dst stream */
 };
 
-void emu_selftest_pattern(uint64_t seed, uint64_t offset, uint8_t *buf,
-			  size_t len)
-{
-	uint64_t word;
-	size_t n;
-
-	/* Segments need not be word-aligned in the stream: go word by word. */
-	while (len > 0) {
-		word = htole64(offload_sec_selftest_word(seed, offset / 8));
-		n = 8 - offset % 8;
-		if (n > len)
-			n = len;
-		memcpy(buf, (uint8_t *)&word + offset % 8, n);
-		buf += n;
-		offset += n;
-		len -= n;
-	}
-}
-
 static int fill_segment(void *opaque, uint8_t *data, size_t len)
 {
 	struct fill_state *st = opaque;
 
-	emu_selftest_pattern(st->seed, st->offset, data, len);
+	ofs_selftest_pattern(st->seed, st->offset, data, len);
 	st->offset += len;
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <openssl/sha.h>
 
 #include "ofs-device.h"
+#include "ofs-selftest.h"
 #include "tap.h"
 
 static int dev = -1;
@@ -47,19 +48,6 @@ static void fill_random(uint8_t *p, size_t len)
 	}
 }
 
-static size_t pattern_mismatch(const uint8_t *p, size_t len, uint64_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		uint64_t w = offload_sec_selftest_word(seed, i / 8);
-
-		if (p[i] != (uint8_t)(w >> (8 * (i % 8))))
-			return i + 1;
-	}
-	return 0;
-}
-
 static int selftest(size_t src_len, size_t src_off, size_t dst_len, size_t dst_off)
 {
 	const size_t guard = 4096;
@@ -84,7 +72,7 @@ static int selftest(size_t src_len, size_t src_off, size_t dst_len, size_t dst_o
 	CHECK(r == 0, "DMA_SELFTEST: %s, device status %u", strerror(-r), st.device_status);
 	CHECK(st.device_status == OFFLOAD_SEC_DS_OK, "device status %u", st.device_status);
 	CHECK(!memcmp(st.src_sha256, want, sizeof(want)), "digest differs from SHA-256 of src");
-	bad = pattern_mismatch(dst + guard + dst_off, dst_len, st.seed);
+	bad = ofs_selftest_mismatch(st.seed, dst + guard + dst_off, dst_len);
 	CHECK(!bad, "dst byte %zu differs from the pattern", bad - 1);
 	for (i = 0; i < guard + dst_off; i++)
 		CHECK(dst[i] == 0xa5, "device wrote before dst, at -%zu", guard + dst_off - i);
