@@ -122,12 +122,9 @@ int cmd_info(int argc, char **argv)
 		return 2;
 	}
 
-	fd = ofs_device_open(path);
-	if (fd < 0) {
-		fprintf(stderr, "%s: %s: %s%s\n", prog, path, strerror(-fd),
-			fd == -ENOENT ? " (is offload_sec.ko loaded and a card bound?)" : "");
+	fd = cli_open_device(path);
+	if (fd < 0)
 		return 1;
-	}
 	r = ofs_device_get_info(fd, &info);
 	close(fd);
 	if (r < 0) {

@@ -241,11 +241,9 @@ int cmd_selftest(int argc, char **argv)
 		return 2;
 	}
 
-	fd = ofs_device_open(path);
-	if (fd < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-fd));
+	fd = cli_open_device(path);
+	if (fd < 0)
 		return 1;
-	}
 	r = run_selftest(fd, size, repeat, &res);
 	close(fd);
 	if (r < 0)
