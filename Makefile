@@ -79,7 +79,7 @@ $(B)/tests/vm/%: tests/vm/guest/%.c $(LIBOFS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(call pc,--libs,libcbor libcrypto)
 
-$(B)/.deps-ok:
+$(B)/.deps-ok: tools/install-deps
 	tools/install-deps
 
 deps:
