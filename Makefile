@@ -4,6 +4,7 @@
 #   make check      all tests (installs missing dependencies first)
 #   make demo       the main job in the VM harness (same)
 #   make style      checkpatch --strict on the kernel sources
+#   make bench      benchmarks, each against this machine's own limit
 #
 # Userspace builds are non-recursive; objects go to build/.  The module is
 # built by kbuild against the installed Debian headers whose ABI
@@ -33,6 +34,7 @@ CLI_SRCS := $(wildcard tools/cli/*.c)
 EMU_SRCS := $(filter-out tools/emu/main.c,$(wildcard tools/emu/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 GUEST_SRCS := $(wildcard tests/vm/guest/*.c)
+BENCH_SRCS := $(wildcard bench/bench-*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 asan_obj = $(patsubst %.c,$(B)/asan/%.o,$(1))
@@ -42,11 +44,12 @@ CLI := $(B)/bin/offload-sec
 EMU := $(B)/bin/offload-sec-emu
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
 GUEST_TESTS := $(patsubst tests/vm/guest/%.c,$(B)/tests/vm/%,$(GUEST_SRCS))
+BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 MODULE := kernel/offload_sec.ko
 
-.PHONY: all userspace module check demo style deps clean unit vm
+.PHONY: all userspace module check demo bench style deps clean
 all: userspace module
-userspace: $(CLI) $(EMU) $(UNIT_TESTS) $(GUEST_TESTS)
+userspace: $(CLI) $(EMU) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCHES)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -79,6 +82,11 @@ $(B)/tests/vm/%: tests/vm/guest/%.c $(LIBOFS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(call pc,--libs,libcbor libcrypto)
 
+# Benchmarks link the code they measure, optimised as shipped.
+$(B)/bench/%: $(call obj,bench/%.c bench/bench.c $(EMU_SRCS)) $(LIBOFS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,libsystemd libcbor libcrypto)
+
 $(B)/.deps-ok: tools/install-deps
 	tools/install-deps
 
@@ -95,12 +103,16 @@ check: $(B)/.deps-ok
 	$(MAKE) all
 	tests/run
 
+bench: $(B)/.deps-ok
+	@$(MAKE) -s userspace
+	@bench/run
+
 demo: $(B)/.deps-ok
 	@$(MAKE) -s all
 	@tests/vm/run --demo
 
 clean:
-	rm -rf $(B)/obj $(B)/asan $(B)/bin $(B)/lib $(B)/tests $(B)/vm
+	rm -rf $(B)/obj $(B)/asan $(B)/bin $(B)/lib $(B)/tests $(B)/vm $(B)/bench
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean >/dev/null 2>&1
 
 -include $(shell find $(B)/obj $(B)/asan $(B)/tests -name '*.d' 2>/dev/null)
