@@ -13,6 +13,10 @@
  *   selftest.c   OFS_HW_OP_DMA_SELFTEST
  *   ivshmem.c    the ivshmem server protocol and eventfd helpers
  *   server.c     the sd_event loop tying it all together
+ *   provision.c  `offload-sec-emu provision`: UDS, manufacturer CA,
+ *                DeviceID certificate, RAS trust store
+ *   boot.c       measured boot of the model's firmware stages, CDI, Alias
+ *                key and certificate (docs/device-identity.md)
  */
 #ifndef OFFLOAD_SEC_EMU_H
 #define OFFLOAD_SEC_EMU_H
@@ -22,6 +26,7 @@
 #include <stdint.h>
 
 #include <offload_sec/hw.h>
+#include <ofs-identity.h>
 
 /* The device's identity, reported by OFS_HW_OP_GET_INFO. */
 #define EMU_FW_MAJOR			0
@@ -132,12 +137,78 @@ int emu_eventfd_signal(int fd);
 /* Returns the counter (0 if nothing was pending) or a negative errno. */
 int64_t emu_eventfd_drain(int fd);
 
+/* provision.c: the files of a provisioned device's state directory. */
+#define EMU_STATE_UDS		"uds.bin"		/* secret, 0600 */
+#define EMU_STATE_CA_KEY	"manufacturer-ca.key"	/* secret, 0600 */
+#define EMU_STATE_CA_CERT	"manufacturer-ca.pem"
+#define EMU_STATE_DEVICEID	"deviceid.pem"
+#define EMU_STATE_TRUST		"ras-trust.pem"
+#define EMU_MAX_RAS_KEY_FILES	16
+
+struct emu_provision_config {
+	const char *dir;
+	const char *ca_key_path;	/* both NULL: create a manufacturer CA */
+	const char *ca_cert_path;
+	const char *ras_key_paths[EMU_MAX_RAS_KEY_FILES];
+	size_t n_ras_key_paths;
+	bool force;			/* replace an existing provisioning */
+};
+
+/* -EEXIST: already provisioned and not forced. */
+int emu_provision(const struct emu_provision_config *cfg);
+/* The `provision` subcommand; argv[0] is "provision".  Exit status. */
+int emu_provision_main(int argc, char **argv);
+/*
+ * Opens name in dir for reading, refusing symlinks, files not owned by us,
+ * files others may write and, for secrets, files others may read (-EPERM,
+ * logged with the fix).
+ */
+int emu_state_open(const char *dir, const char *name, bool secret);
+
+/* boot.c: the model's firmware, measured at start. */
+enum emu_stage {
+	EMU_STAGE_ROM,		/* immutable boot ROM */
+	EMU_STAGE_FMC,		/* first mutable code */
+	EMU_STAGE_RUNTIME,	/* the runtime serving the mailbox */
+	EMU_NUM_STAGES
+};
+
+struct emu_boot_config {
+	const char *state_dir;
+	const char *stage_files[EMU_NUM_STAGES];	/* NULL: built-in */
+};
+
+/*
+ * What the device holds after boot, for the session code.  The UDS, CDI
+ * and DeviceID private key are gone by then (DICE: each layer keeps only
+ * what it hands on).
+ */
+struct emu_identity {
+	uint8_t ueid[OFS_UEID_LEN];
+	struct ofs_measure_log log;
+	struct ofs_fw_measurement meas;
+	EVP_PKEY *alias_key;		/* signs reports */
+	X509 *root_cert;		/* the manufacturer CA */
+	X509 *deviceid_cert;
+	X509 *alias_cert;
+	EVP_PKEY **ras_keys;		/* the RAS trust store */
+	size_t n_ras_keys;
+};
+
+/* Parses --firmware-stage NAME=FILE into cfg; -EINVAL if malformed. */
+int emu_boot_stage_arg(struct emu_boot_config *cfg, const char *arg);
+const char *emu_stage_name(enum emu_stage stage);
+int emu_boot(struct emu_identity *id, const struct emu_boot_config *cfg);
+void emu_identity_release(struct emu_identity *id);
+
 /* server.c */
 struct emu_config {
 	const char *socket_path;
 	const char *guest_ram_path;
 	uint32_t shm_size;
 	const char *serial;
+	/* NULL: started without --state, no identity (sessions unavailable). */
+	const struct emu_identity *identity;
 };
 
 struct emu_server;

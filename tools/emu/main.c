@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "emu.h"
 
@@ -11,6 +12,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: offload-sec-emu --socket PATH --guest-ram PATH [OPTIONS]\n"
+		"       offload-sec-emu provision --dir DIR [OPTIONS] (see provision --help)\n"
 		"Emulates the offload card's security component for QEMU's\n"
 		"ivshmem-doorbell device (vectors=%d).\n\n"
 		"  --socket PATH       ivshmem server socket; it appears once listening\n"
@@ -18,6 +20,11 @@ static void usage(FILE *f)
 		"  --shm-size BYTES    BAR2 size, a power of two >= %u (default %u)\n"
 		"  --serial STRING     device serial, 1-31 printable characters\n"
 		"                      (default %s)\n"
+		"  --state DIR         the device's provisioning: boot measured, with\n"
+		"                      its identity (without it: no identity)\n"
+		"  --firmware-stage NAME=FILE\n"
+		"                      measure FILE as stage NAME (rom, fmc, runtime)\n"
+		"                      instead of the built-in one; needs --state\n"
 		"  --verbose           log connections and commands\n"
 		"  --help              show this help\n",
 		OFS_HW_NUM_VECTORS, OFS_HW_SHM_MIN, EMU_DEFAULT_SHM_SIZE,
@@ -42,15 +49,38 @@ static int parse_shm_size(const char *arg, uint32_t *size)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct emu_config *cfg)
+static int parse_stage(const char *arg, struct emu_boot_config *boot)
 {
-	enum { OPT_SOCKET = 256, OPT_RAM, OPT_SHM, OPT_SERIAL, OPT_VERBOSE };
+	if (emu_boot_stage_arg(boot, arg) == 0)
+		return 0;
+	fprintf(stderr, "offload-sec-emu: --firmware-stage %s: want NAME=FILE, "
+		"NAME one of rom, fmc, runtime\n", arg);
+	return -EINVAL;
+}
+
+static bool stage_given(const struct emu_boot_config *boot)
+{
+	int i;
+
+	for (i = 0; i < EMU_NUM_STAGES; i++)
+		if (boot->stage_files[i])
+			return true;
+	return false;
+}
+
+static int parse_args(int argc, char **argv, struct emu_config *cfg,
+		      struct emu_boot_config *boot)
+{
+	enum { OPT_SOCKET = 256, OPT_RAM, OPT_SHM, OPT_SERIAL, OPT_VERBOSE,
+	       OPT_STATE, OPT_STAGE };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "guest-ram", required_argument, NULL, OPT_RAM },
 		{ "shm-size", required_argument, NULL, OPT_SHM },
 		{ "serial", required_argument, NULL, OPT_SERIAL },
 		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "firmware-stage", required_argument, NULL, OPT_STAGE },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -76,6 +106,13 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg)
 		case OPT_VERBOSE:
 			emu_log_set_verbose(true);
 			break;
+		case OPT_STATE:
+			boot->state_dir = optarg;
+			break;
+		case OPT_STAGE:
+			if (parse_stage(optarg, boot) < 0)
+				return -EINVAL;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -99,6 +136,11 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg)
 			"required (see --help)\n");
 		return -EINVAL;
 	}
+	if (stage_given(boot) && !boot->state_dir) {
+		fprintf(stderr, "offload-sec-emu: --firmware-stage needs "
+			"--state\n");
+		return -EINVAL;
+	}
 	if (!emu_serial_valid(cfg->serial)) {
 		fprintf(stderr, "offload-sec-emu: --serial '%s': want 1-31 "
 			"printable characters, no spaces\n", cfg->serial);
@@ -107,21 +149,55 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg)
 	return 0;
 }
 
+/* Always shown: the identity an operator checks against the RAS. */
+static void print_identity(const struct emu_identity *id)
+{
+	char ueid[2 * OFS_UEID_LEN + 1], composite[2 * OFS_DIGEST_LEN + 1];
+
+	ofs_hex(id->ueid, sizeof(id->ueid), ueid);
+	ofs_hex(id->meas.composite, sizeof(id->meas.composite), composite);
+	fprintf(stderr, "offload-sec-emu: ueid %s\n"
+		"offload-sec-emu: firmware composite %s svn %u, %zu RAS "
+		"key(s) trusted\n", ueid, composite,
+		(unsigned int)id->meas.svn, id->n_ras_keys);
+}
+
+static int serve(const struct emu_config *cfg)
+{
+	struct emu_server *s;
+	int r;
+
+	r = emu_server_new(&s, cfg);
+	if (r < 0)
+		return r;
+	r = emu_server_run(s);
+	emu_server_free(s);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct emu_config cfg = {
 		.shm_size = EMU_DEFAULT_SHM_SIZE,
 		.serial = EMU_DEFAULT_SERIAL,
 	};
-	struct emu_server *s;
+	struct emu_boot_config boot = { 0 };
+	struct emu_identity id;
 	int r;
 
-	if (parse_args(argc, argv, &cfg) < 0)
+	if (argc > 1 && strcmp(argv[1], "provision") == 0)
+		return emu_provision_main(argc - 1, argv + 1);
+	if (parse_args(argc, argv, &cfg, &boot) < 0)
 		return 2;
-	r = emu_server_new(&s, &cfg);
-	if (r < 0)
-		return EXIT_FAILURE;
-	r = emu_server_run(s);
-	emu_server_free(s);
+	/* Boot before listening: a listening socket means a ready device. */
+	if (boot.state_dir) {
+		if (emu_boot(&id, &boot) < 0)
+			return EXIT_FAILURE;
+		print_identity(&id);
+		cfg.identity = &id;
+	}
+	r = serve(&cfg);
+	if (boot.state_dir)
+		emu_identity_release(&id);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
