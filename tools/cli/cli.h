@@ -9,5 +9,6 @@ int cli_open_device(const char *path);
 
 int cmd_info(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct {
 } subcommands[] = {
 	{ "info", cmd_info, "Show the security component's identity and capabilities" },
 	{ "selftest", cmd_selftest, "Check the card's DMA path both ways, byte for byte" },
+	{ "report", cmd_report, "Decode an attestation report or RAS confirmation" },
 };
 
 static void usage(FILE *out)
