@@ -75,12 +75,12 @@ $(EMU): $(call obj,tools/emu/main.c $(EMU_SRCS)) $(LIBOFS)
 # Unit tests link the sources under test, built with ASan and UBSan.
 $(B)/tests/unit/%: tests/unit/%.c $(call asan_obj,$(EMU_SRCS) $(LIB_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -o $@ $^ \
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -o $@ $(filter %.c %.o,$^) \
 		$(call pc,--cflags --libs,cmocka libsystemd libcbor libcrypto json-c)
 
 $(B)/tests/vm/%: tests/vm/guest/%.c $(LIBOFS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(call pc,--libs,libcbor libcrypto)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) $(call pc,--libs,libcbor libcrypto)
 
 # Benchmarks link the code they measure, optimised as shipped.
 $(B)/bench/%: $(call obj,bench/%.c bench/bench.c $(EMU_SRCS)) $(LIBOFS)
