@@ -70,12 +70,40 @@ static int status_to_errno(u32 status)
 	case OFFLOAD_SEC_DS_BAD_FIELD:
 		return -EINVAL;
 	case OFFLOAD_SEC_DS_BUSY:
+	case OFFLOAD_SEC_DS_NO_SLOT:
 		return -EBUSY;
+	case OFFLOAD_SEC_DS_BAD_STATE:
+	case OFFLOAD_SEC_DS_FAILED:
+		return -EBADFD;
+	case OFFLOAD_SEC_DS_NO_SPACE:
+		return -ENOSPC;
+	case OFFLOAD_SEC_DS_BAD_CONFIRMATION:
+	case OFFLOAD_SEC_DS_STREAM_REJECTED:
+	case OFFLOAD_SEC_DS_DIGEST_MISMATCH:
+		return -EBADMSG;
+	case OFFLOAD_SEC_DS_UNTRUSTED:
+	case OFFLOAD_SEC_DS_WRONG_REPORT:
+		return -EKEYREJECTED;
+	case OFFLOAD_SEC_DS_EXPIRED:
+		return -EKEYEXPIRED;
+	case OFFLOAD_SEC_DS_NOT_AFFIRMED:
+		return -EACCES;
+	case OFFLOAD_SEC_DS_INCOMPLETE:
+		return -ENODATA;
 	case OFFLOAD_SEC_DS_BAD_DMA:
 	case OFFLOAD_SEC_DS_INTERNAL:
+	case OFFLOAD_SEC_DS_NO_SESSION:
 	default:
 		return -EIO;
 	}
+}
+
+/* The driver's own statuses (no reply, bad reply) never come from the device. */
+static bool device_may_send(u32 status)
+{
+	return status <= OFFLOAD_SEC_DS_FAILED &&
+	       status != OFFLOAD_SEC_DS_NO_RESPONSE &&
+	       status != OFFLOAD_SEC_DS_BAD_RESPONSE;
 }
 
 static u64 next_tag(struct ofs_dev *ofs)
@@ -135,7 +163,7 @@ static int read_response(struct ofs_dev *ofs, struct ofs_cmd *cmd, u64 tag)
 		mark_broken(ofs);
 		return -EIO;
 	}
-	if (status > OFFLOAD_SEC_DS_INTERNAL || out_len > cmd->out_size ||
+	if (!device_may_send(status) || out_len > cmd->out_size ||
 	    out_len > OFS_HW_MBOX_PAYLOAD) {
 		dev_err_ratelimited(dev, "malformed reply to opcode %u: status %u, %u bytes (room for %zu)\n",
 				    cmd->opcode, status, out_len, cmd->out_size);

@@ -78,6 +78,16 @@ struct ofs_hw_header {
 enum ofs_hw_opcode {
 	OFS_HW_OP_GET_INFO = 1,		/* no input; out: struct ofs_hw_info */
 	OFS_HW_OP_DMA_SELFTEST = 2,	/* in: struct ofs_hw_dma_selftest; out: digest */
+	/* Launch sessions; see "Launch sessions" below. */
+	OFS_HW_OP_SESSION_CREATE = 3,
+	OFS_HW_OP_MEASURE = 4,
+	OFS_HW_OP_ATTEST = 5,
+	OFS_HW_OP_GET_CHAIN = 6,
+	OFS_HW_OP_CONFIRM = 7,
+	OFS_HW_OP_SET_DEST = 8,
+	OFS_HW_OP_LOAD = 9,
+	OFS_HW_OP_FINISH = 10,
+	OFS_HW_OP_ABORT = 11,
 };
 
 struct ofs_hw_request {
@@ -148,6 +158,154 @@ struct ofs_hw_dma_selftest {
 
 struct ofs_hw_dma_selftest_out {
 	__u8 src_sha256[32];
+};
+
+/*
+ * Launch sessions.
+ *
+ * A session walks CREATED -> MEASURED (after the first MEASURE) ->
+ * ATTESTED -> CONFIRMED -> LOADING (after the first LOAD) -> DONE, and can
+ * only be left by FINISH (which ends it either way) or ABORT.  A command
+ * out of order fails with OFFLOAD_SEC_DS_BAD_STATE and leaves the session
+ * as it was; any security failure (a bad confirmation, a rejected chunk,
+ * a digest mismatch) moves it to FAILED, where only ABORT is accepted.
+ * Leaving a session in any way but a successful FINISH scrubs every
+ * destination registered with SET_DEST; every exit zeroizes the session's
+ * keys.
+ *
+ * Images have up to OFS_HW_NUM_COMPONENTS components, each measured as
+ * the flat SHA-256 of its bytes and loaded as its own encrypted stream
+ * (stream id = component + 1).  A component never measured is absent
+ * from the report and may not be loaded.
+ */
+#define OFS_HW_MAX_SESSIONS	64
+#define OFS_HW_NUM_COMPONENTS	3
+#define OFS_HW_COMPONENT_KERNEL	0
+#define OFS_HW_COMPONENT_INITRD	1
+#define OFS_HW_COMPONENT_CMDLINE	2
+#define OFS_HW_SESSION_ID_LEN	16
+#define OFS_HW_NONCE_LEN	32
+#define OFS_HW_P384_POINT_LEN	97	/* uncompressed SEC1: 0x04 || x || y */
+#define OFS_HW_MAX_DEST_SG	0x100000U	/* 4 GiB of 4 KiB pages */
+
+/* SESSION_CREATE: in */
+struct ofs_hw_session_create {
+	__le32 chunk_size;	/* stream chunk size, 0 = 1 MiB default */
+	__le32 reserved[3];
+};
+
+/* SESSION_CREATE: out */
+struct ofs_hw_session {
+	__le32 handle;		/* names the session in later commands */
+	__le32 reserved;
+	__u8 session_id[OFS_HW_SESSION_ID_LEN];	/* random, bound into everything */
+};
+
+#define OFS_HW_MEASURE_FINAL	0x1U	/* last piece of the component */
+
+/*
+ * MEASURE: in.  Components are measured in pieces; offset is how many
+ * bytes of the component came before this piece, so that a lost or
+ * repeated piece is caught (OFFLOAD_SEC_DS_BAD_STATE).
+ */
+struct ofs_hw_measure {
+	__le32 handle;
+	__le32 component;
+	__le32 flags;		/* OFS_HW_MEASURE_* */
+	__le32 reserved;
+	__le64 offset;
+	struct ofs_hw_sg_list src;
+};
+
+/* MEASURE: out */
+struct ofs_hw_measure_out {
+	__le64 measured;	/* bytes of the component so far */
+	__u8 sha256[32];	/* valid after the FINAL piece */
+};
+
+/*
+ * ATTEST: in.  The device makes its ephemeral ECDH key, signs the report
+ * with its Alias key and writes the COSE_Sign1 bytes into report.  Every
+ * component being measured must have had its FINAL piece.
+ */
+struct ofs_hw_attest {
+	__le32 handle;
+	__le32 reserved;
+	__u8 nonce[OFS_HW_NONCE_LEN];
+	__u8 host_pub[OFS_HW_P384_POINT_LEN];
+	__u8 pad[7];
+	struct ofs_hw_sg_list report;	/* capacity = report.len */
+};
+
+/* ATTEST, GET_CHAIN: out.  With OFFLOAD_SEC_DS_NO_SPACE: sizes needed. */
+struct ofs_hw_blob_out {
+	__le32 len[2];		/* ATTEST: report, 0; GET_CHAIN: DeviceID, Alias */
+	__le32 reserved[2];
+};
+
+/* GET_CHAIN: in.  DER DeviceID certificate, then DER Alias certificate. */
+struct ofs_hw_get_chain {
+	struct ofs_hw_sg_list out;
+};
+
+/*
+ * CONFIRM: in.  The RAS confirmation (COSE_Sign1 bytes) of this session's
+ * report: checked against the device's trust store, the report digest and
+ * nonce, its validity window and verdict; then the launch keys are derived
+ * inside the device.
+ */
+struct ofs_hw_confirm {
+	__le32 handle;
+	__le32 reserved;
+	struct ofs_hw_sg_list confirmation;
+};
+
+/*
+ * SET_DEST: in.  Where a component's plaintext goes: the destination stays
+ * registered (and, host side, pinned) for the session's life so that the
+ * device can scrub it on failure.  At most OFS_HW_MAX_DEST_SG entries;
+ * its length must be at least the component's measured size.
+ */
+struct ofs_hw_set_dest {
+	__le32 handle;
+	__le32 component;
+	struct ofs_hw_sg_list dest;
+};
+
+/*
+ * LOAD: in.  Whole stream records of one component, in order; the device
+ * decrypts each straight into the registered destination, checks its tag
+ * and hashes the plaintext.
+ */
+struct ofs_hw_load {
+	__le32 handle;
+	__le32 component;
+	struct ofs_hw_sg_list src;
+};
+
+/* LOAD: out */
+struct ofs_hw_load_out {
+	__le64 loaded;		/* plaintext bytes of the component so far */
+	__le32 complete;	/* 1 once the final chunk was accepted */
+	__le32 reserved;
+};
+
+/* FINISH, ABORT: in */
+struct ofs_hw_session_ref {
+	__le32 handle;
+	__le32 reserved;
+};
+
+/*
+ * FINISH: out.  The launch receipt: HMAC-SHA-256 under the session's
+ * receipt key over "offload-sec/v1/receipt" || session id || SHA-256 of
+ * the report || the component digests (absent = 32 zero bytes), proving
+ * to the key's other holder that this device loaded exactly those bytes.
+ */
+struct ofs_hw_receipt {
+	__u8 mac[32];
+	__le64 loaded[OFS_HW_NUM_COMPONENTS];
+	__le64 reserved;
 };
 
 #endif /* _OFFLOAD_SEC_HW_H */

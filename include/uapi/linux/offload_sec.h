@@ -52,6 +52,19 @@ enum offload_sec_device_status {
 	OFFLOAD_SEC_DS_INTERNAL = 6,	/* the device failed internally */
 	OFFLOAD_SEC_DS_NO_RESPONSE = 7,	/* set by the driver: no reply within the timeout */
 	OFFLOAD_SEC_DS_BAD_RESPONSE = 8,	/* set by the driver: malformed reply */
+	OFFLOAD_SEC_DS_NO_SESSION = 9,	/* no open session has that handle */
+	OFFLOAD_SEC_DS_NO_SLOT = 10,	/* every session slot is in use */
+	OFFLOAD_SEC_DS_BAD_STATE = 11,	/* command out of order for the session */
+	OFFLOAD_SEC_DS_NO_SPACE = 12,	/* output buffer too small; size in the reply */
+	OFFLOAD_SEC_DS_BAD_CONFIRMATION = 13,	/* malformed confirmation */
+	OFFLOAD_SEC_DS_UNTRUSTED = 14,	/* confirmation not signed by a trusted RAS key */
+	OFFLOAD_SEC_DS_WRONG_REPORT = 15,	/* confirmation is for another report or nonce */
+	OFFLOAD_SEC_DS_EXPIRED = 16,	/* confirmation outside its validity window */
+	OFFLOAD_SEC_DS_NOT_AFFIRMED = 17,	/* the RAS verdict does not allow a launch */
+	OFFLOAD_SEC_DS_STREAM_REJECTED = 18,	/* a chunk failed its tag or came out of order */
+	OFFLOAD_SEC_DS_INCOMPLETE = 19,	/* FINISH before every attested component was loaded */
+	OFFLOAD_SEC_DS_DIGEST_MISMATCH = 20,	/* loaded image differs from the attested one */
+	OFFLOAD_SEC_DS_FAILED = 21,	/* the session failed earlier; only ABORT is left */
 };
 
 /* Capability bits of struct offload_sec_info.capabilities. */
