@@ -10,6 +10,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+#include "ofs-cbor.h"
 #include "ofs-report.h"
 
 #define CONF(obj) ((struct ofs_confirmation *)(obj))

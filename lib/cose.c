@@ -16,6 +16,8 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 
+#include "ofs-cbor.h"
+#include "ofs-crypto.h"
 #include "ofs-report.h"
 
 #define COSE_TAG_SIGN1		18
@@ -28,18 +30,6 @@
 
 /* The protected header is always these bytes: {1: -35}. */
 static const uint8_t es384_protected[] = { 0xa1, 0x01, 0x38, 0x22 };
-
-static int is_p384(EVP_PKEY *key)
-{
-	char group[32];
-	size_t len;
-
-	if (!key || !EVP_PKEY_is_a(key, "EC"))
-		return 0;
-	if (!EVP_PKEY_get_group_name(key, group, sizeof(group), &len))
-		return 0;
-	return !strcmp(group, "secp384r1");
-}
 
 /*
  * Everything of Sig_structure before the payload's bytes: the payload is
@@ -161,7 +151,7 @@ int ofs_cose_sign1_sign(EVP_PKEY *key, const uint8_t *payload, size_t payload_le
 	struct ofs_cbor_writer w;
 	int r;
 
-	if (!is_p384(key) || !payload || !payload_len || kid_len > OFS_KID_MAX ||
+	if (!ofs_key_is_p384(key) || !payload || !payload_len || kid_len > OFS_KID_MAX ||
 	    (kid_len && !kid))
 		return -EINVAL;
 	r = sign_raw(key, payload, payload_len, sig);
@@ -405,7 +395,7 @@ int ofs_cose_sign1_verify(EVP_PKEY *pub, const uint8_t *msg, size_t len,
 	if (err)
 		memset(err, 0, sizeof(*err));
 	ofs_cbor_reader_init(&rd, msg, len, err);
-	if (!is_p384(pub))
+	if (!ofs_key_is_p384(pub))
 		return ofs_cbor_fail(&rd, -EINVAL, "COSE: verification key is not EC P-384");
 	r = ofs_cose_sign1_parse(msg, len, cs, err);
 	if (r < 0)

@@ -7,14 +7,12 @@
  * by byte.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
-#include <openssl/kdf.h>
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 
@@ -30,40 +28,6 @@
  * reducing modulo n - 1 is biased by less than 2^-64.
  */
 #define OKM_KEY_LEN	(SCALAR_LEN + 8)
-
-/* HKDF-SHA-384 extract-and-expand; an empty salt means HashLen zeros. */
-static int hkdf_sha384(const uint8_t *ikm, size_t ikm_len,
-		       const uint8_t *salt, size_t salt_len,
-		       const char *info, uint8_t *out, size_t out_len)
-{
-	OSSL_PARAM params[5], *p = params;
-	EVP_KDF_CTX *kctx;
-	EVP_KDF *kdf;
-	int r = -EIO;
-
-	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	if (!kdf)
-		return -ENOMEM;
-	kctx = EVP_KDF_CTX_new(kdf);
-	EVP_KDF_free(kdf);
-	if (!kctx)
-		return -ENOMEM;
-	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-						"SHA384", 0);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-						 (void *)ikm, ikm_len);
-	if (salt_len)
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-							 (void *)salt,
-							 salt_len);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-						 (void *)info, strlen(info));
-	*p = OSSL_PARAM_construct_end();
-	if (EVP_KDF_derive(kctx, out, out_len, params) == 1)
-		r = 0;
-	EVP_KDF_CTX_free(kctx);
-	return r;
-}
 
 /* d = (OS2IP(okm) mod (n - 1)) + 1: always in [1, n - 1]. */
 static int okm_to_scalar(const EC_GROUP *group, const uint8_t *okm,
@@ -88,7 +52,7 @@ end_ctx:
 
 /* The uncompressed public point d * G. */
 static int scalar_to_point(const EC_GROUP *group, const BIGNUM *d,
-			   uint8_t pub[OFS_EC_POINT_LEN], BN_CTX *ctx)
+			   uint8_t pub[OFS_P384_POINT_LEN], BN_CTX *ctx)
 {
 	EC_POINT *point;
 	int r = -EIO;
@@ -98,7 +62,7 @@ static int scalar_to_point(const EC_GROUP *group, const BIGNUM *d,
 		return -ENOMEM;
 	if (EC_POINT_mul(group, point, d, NULL, NULL, ctx) &&
 	    EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED,
-			       pub, OFS_EC_POINT_LEN, ctx) == OFS_EC_POINT_LEN)
+			       pub, OFS_P384_POINT_LEN, ctx) == OFS_P384_POINT_LEN)
 		r = 0;
 	EC_POINT_free(point);
 	return r;
@@ -120,7 +84,7 @@ static int pkey_from_scalar(const BIGNUM *d, const uint8_t *pub,
 					     CURVE_NAME, 0) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) ||
 	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-					      pub, OFS_EC_POINT_LEN))
+					      pub, OFS_P384_POINT_LEN))
 		goto free_bld;
 	/* The builder copies the scalar into secure memory it clears. */
 	params = OSSL_PARAM_BLD_to_param(bld);
@@ -141,11 +105,11 @@ free_bld:
 	return r;
 }
 
-/* An ECDSA P-384 key pair from HKDF-SHA-384(ikm, info). */
+/* An ECDSA P-384 key pair from HKDF-SHA-384(ikm, no salt, info). */
 static int derive_key(const uint8_t *ikm, size_t ikm_len, const char *info,
 		      EVP_PKEY **out)
 {
-	uint8_t okm[OKM_KEY_LEN], pub[OFS_EC_POINT_LEN];
+	uint8_t okm[OKM_KEY_LEN], pub[OFS_P384_POINT_LEN];
 	EC_GROUP *group;
 	BN_CTX *ctx;
 	BIGNUM *d;
@@ -156,7 +120,8 @@ static int derive_key(const uint8_t *ikm, size_t ikm_len, const char *info,
 	d = BN_secure_new();
 	if (!group || !ctx || !d)
 		goto free_bn;
-	r = hkdf_sha384(ikm, ikm_len, NULL, 0, info, okm, sizeof(okm));
+	r = ofs_hkdf(EVP_sha384(), ikm, ikm_len, NULL, 0,
+		     (const uint8_t *)info, strlen(info), okm, sizeof(okm));
 	if (r < 0)
 		goto wipe_okm;
 	r = okm_to_scalar(group, okm, d, ctx);
@@ -181,11 +146,12 @@ int ofs_dice_deviceid_key(const uint8_t uds[OFS_UDS_LEN], EVP_PKEY **out)
 }
 
 int ofs_dice_cdi(const uint8_t uds[OFS_UDS_LEN],
-		 const uint8_t composite[OFS_DIGEST_LEN],
+		 const uint8_t composite[OFS_SHA256_LEN],
 		 uint8_t cdi[OFS_CDI_LEN])
 {
-	return hkdf_sha384(uds, OFS_UDS_LEN, composite, OFS_DIGEST_LEN,
-			   INFO_CDI, cdi, OFS_CDI_LEN);
+	return ofs_hkdf(EVP_sha384(), uds, OFS_UDS_LEN, composite,
+			OFS_SHA256_LEN, (const uint8_t *)INFO_CDI,
+			strlen(INFO_CDI), cdi, OFS_CDI_LEN);
 }
 
 int ofs_dice_alias_key(const uint8_t cdi[OFS_CDI_LEN], EVP_PKEY **out)
@@ -194,7 +160,7 @@ int ofs_dice_alias_key(const uint8_t cdi[OFS_CDI_LEN], EVP_PKEY **out)
 }
 
 int ofs_dice_alias_from_uds(const uint8_t uds[OFS_UDS_LEN],
-			    const uint8_t composite[OFS_DIGEST_LEN],
+			    const uint8_t composite[OFS_SHA256_LEN],
 			    EVP_PKEY **out)
 {
 	uint8_t cdi[OFS_CDI_LEN];
@@ -207,43 +173,9 @@ int ofs_dice_alias_from_uds(const uint8_t uds[OFS_UDS_LEN],
 	return r;
 }
 
-static bool is_p384(const EVP_PKEY *key)
-{
-	char group[32];
-
-	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC ||
-	    EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
-					   group, sizeof(group), NULL) != 1)
-		return false;
-	return strcmp(group, CURVE_NAME) == 0;
-}
-
-/*
- * From the affine coordinates rather than the key's own encoding, which
- * may be compressed if the key was loaded from such an SPKI.
- */
-int ofs_ec_public_point(const EVP_PKEY *key, uint8_t out[OFS_EC_POINT_LEN])
-{
-	BIGNUM *x = NULL, *y = NULL;
-	int r = -EINVAL;
-
-	if (!key || !is_p384(key))
-		return -EINVAL;
-	if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
-	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1 &&
-	    BN_bn2binpad(x, out + 1, SCALAR_LEN) == SCALAR_LEN &&
-	    BN_bn2binpad(y, out + 1 + SCALAR_LEN, SCALAR_LEN) == SCALAR_LEN) {
-		out[0] = POINT_CONVERSION_UNCOMPRESSED;
-		r = 0;
-	}
-	BN_free(x);
-	BN_free(y);
-	return r;
-}
-
 int ofs_dice_ueid(const EVP_PKEY *deviceid_key, uint8_t ueid[OFS_UEID_LEN])
 {
-	uint8_t point[OFS_EC_POINT_LEN];
+	uint8_t point[OFS_P384_POINT_LEN];
 	int r;
 
 	r = ofs_ec_public_point(deviceid_key, point);
@@ -254,16 +186,4 @@ int ofs_dice_ueid(const EVP_PKEY *deviceid_key, uint8_t ueid[OFS_UEID_LEN])
 		       NULL) != 1)
 		return -EIO;
 	return 0;
-}
-
-void ofs_hex(const uint8_t *buf, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[buf[i] >> 4];
-		out[2 * i + 1] = digits[buf[i] & 0xf];
-	}
-	out[2 * len] = '\0';
 }

@@ -2,13 +2,16 @@
 /*
  * Ephemeral ECDH on P-384 through the OpenSSL 3 EVP_PKEY API.  A key is
  * generated per session and never leaves this file except as its public
- * point; the peer's point is validated before it is used.
+ * point; the peer's point is validated before it is used.  Also the one
+ * exporter of a P-384 key's public point, for every key of the library
+ * (session keys here, DICE keys and certificates in the identity code).
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -17,6 +20,8 @@
 #include "ofs-crypto.h"
 
 #define GROUP_NAME	"P-384"
+#define CURVE_NAME	"secp384r1"	/* what OpenSSL reports for P-384 */
+#define COORD_LEN	48
 #define POINT_UNCOMPRESSED 0x04
 
 struct ofs_ecdh_key {
@@ -82,7 +87,7 @@ int ofs_ecdh_import_public(struct ofs_ecdh_key **out, const uint8_t *pub,
 	*out = NULL;
 	/* Checked here, not left to OpenSSL, so each gets its own errno and
 	 * only the uncompressed form (the one the report carries) passes. */
-	if (len != OFS_ECDH_PUBKEY_LEN)
+	if (len != OFS_P384_POINT_LEN)
 		return -EMSGSIZE;
 	if (pub[0] != POINT_UNCOMPRESSED)
 		return -EPROTO;
@@ -124,23 +129,50 @@ free_pkey:
 	return ret;
 }
 
-int ofs_ecdh_export_public(const struct ofs_ecdh_key *key,
-			   uint8_t pub[OFS_ECDH_PUBKEY_LEN])
+bool ofs_key_is_p384(const EVP_PKEY *key)
 {
-	size_t len = 0;
+	char group[32];
 
+	if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC ||
+	    EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
+					   group, sizeof(group), NULL) != 1)
+		return false;
+	return strcmp(group, CURVE_NAME) == 0;
+}
+
+/*
+ * From the affine coordinates rather than the key's own encoding, which
+ * may be compressed if the key was loaded from such an SPKI.
+ */
+int ofs_ec_public_point(const EVP_PKEY *key, uint8_t out[OFS_P384_POINT_LEN])
+{
+	BIGNUM *x = NULL, *y = NULL;
+	int r = -EINVAL;
+
+	if (!out)
+		return -EINVAL;
+	if (ofs_key_is_p384(key) &&
+	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+	    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1 &&
+	    BN_bn2binpad(x, out + 1, COORD_LEN) == COORD_LEN &&
+	    BN_bn2binpad(y, out + 1 + COORD_LEN, COORD_LEN) == COORD_LEN) {
+		out[0] = POINT_UNCOMPRESSED;
+		r = 0;
+	}
+	BN_free(x);
+	BN_free(y);
+	if (r < 0)
+		memset(out, 0, OFS_P384_POINT_LEN);
+	return r;
+}
+
+int ofs_ecdh_export_public(const struct ofs_ecdh_key *key,
+			   uint8_t pub[OFS_P384_POINT_LEN])
+{
 	if (!key || !pub)
 		return -EINVAL;
-	/* OpenSSL encodes EC keys uncompressed unless told otherwise; check
-	 * rather than trust it, the peer accepts nothing else. */
-	if (EVP_PKEY_get_octet_string_param(key->pkey, OSSL_PKEY_PARAM_PUB_KEY,
-					    pub, OFS_ECDH_PUBKEY_LEN,
-					    &len) != 1 ||
-	    len != OFS_ECDH_PUBKEY_LEN || pub[0] != POINT_UNCOMPRESSED) {
-		memset(pub, 0, OFS_ECDH_PUBKEY_LEN);
-		return -EIO;
-	}
-	return 0;
+	/* The peer accepts nothing but the uncompressed form. */
+	return ofs_ec_public_point(key->pkey, pub) < 0 ? -EIO : 0;
 }
 
 int ofs_ecdh_derive(const struct ofs_ecdh_key *own,

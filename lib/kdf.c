@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * HKDF-SHA-256 (RFC 5869) through EVP_KDF "HKDF", and the launch key built
- * on it.  The exact byte layout of the launch KDF is documented in
- * docs/stream-format.md; keep the two in step.
+ * HKDF (RFC 5869) through EVP_KDF "HKDF", the one HKDF of the library:
+ * SHA-256 for the launch key built on it here, SHA-384 for the DICE
+ * derivations of dice.c.  The exact byte layout of the launch KDF is
+ * documented in docs/stream-format.md; keep the two in step.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,21 +16,22 @@
 #include "ofs-crypto.h"
 
 /* RFC 5869: L <= 255 * HashLen.  OpenSSL caps info at 1024 bytes. */
-#define HKDF_MAX_OUT	(255 * OFS_SHA256_LEN)
+#define HKDF_MAX_BLOCKS	255
 #define HKDF_MAX_INFO	1024
 
-int ofs_hkdf_sha256(const uint8_t *ikm, size_t ikm_len,
-		    const uint8_t *salt, size_t salt_len,
-		    const uint8_t *info, size_t info_len,
-		    uint8_t *out, size_t out_len)
+int ofs_hkdf(const EVP_MD *md, const uint8_t *ikm, size_t ikm_len,
+	     const uint8_t *salt, size_t salt_len,
+	     const uint8_t *info, size_t info_len,
+	     uint8_t *out, size_t out_len)
 {
-	char digest[] = "SHA256";
 	OSSL_PARAM params[5], *p = params;
 	EVP_KDF_CTX *kctx;
 	EVP_KDF *kdf;
 	int ret = -EINVAL;
 
-	if (!out || out_len == 0 || out_len > HKDF_MAX_OUT)
+	/* Not wiped: out may not be out_len bytes long. */
+	if (!out || out_len == 0 || !md || EVP_MD_get_size(md) <= 0 ||
+	    out_len > HKDF_MAX_BLOCKS * (size_t)EVP_MD_get_size(md))
 		return -EINVAL;
 	if (!ikm || ikm_len == 0 || (!salt && salt_len) ||
 	    (!info && info_len) || info_len > HKDF_MAX_INFO)
@@ -46,7 +48,8 @@ int ofs_hkdf_sha256(const uint8_t *ikm, size_t ikm_len,
 		ret = -ENOMEM;
 		goto wipe_out;
 	}
-	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest,
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+						(char *)EVP_MD_get0_name(md),
 						0);
 	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
 						 (void *)ikm, ikm_len);
@@ -70,6 +73,15 @@ int ofs_hkdf_sha256(const uint8_t *ikm, size_t ikm_len,
 wipe_out:
 	OPENSSL_cleanse(out, out_len);
 	return ret;
+}
+
+int ofs_hkdf_sha256(const uint8_t *ikm, size_t ikm_len,
+		    const uint8_t *salt, size_t salt_len,
+		    const uint8_t *info, size_t info_len,
+		    uint8_t *out, size_t out_len)
+{
+	return ofs_hkdf(EVP_sha256(), ikm, ikm_len, salt, salt_len, info,
+			info_len, out, out_len);
 }
 
 static int sha256(const uint8_t *data, size_t len,

@@ -42,20 +42,20 @@ int ofs_boot_event_valid(const struct ofs_boot_event *ev)
 	return 0;
 }
 
-static int extend_reg(uint8_t reg[OFS_DIGEST_LEN],
-		      const uint8_t digest[OFS_DIGEST_LEN])
+static int extend_reg(uint8_t reg[OFS_SHA256_LEN],
+		      const uint8_t digest[OFS_SHA256_LEN])
 {
-	uint8_t buf[2 * OFS_DIGEST_LEN];
+	uint8_t buf[2 * OFS_SHA256_LEN];
 
-	memcpy(buf, reg, OFS_DIGEST_LEN);
-	memcpy(buf + OFS_DIGEST_LEN, digest, OFS_DIGEST_LEN);
+	memcpy(buf, reg, OFS_SHA256_LEN);
+	memcpy(buf + OFS_SHA256_LEN, digest, OFS_SHA256_LEN);
 	if (EVP_Digest(buf, sizeof(buf), reg, NULL, EVP_sha256(), NULL) != 1)
 		return -EIO;
 	return 0;
 }
 
 int ofs_measure_extend(struct ofs_measure_log *log, uint8_t reg,
-		       const char *stage, const uint8_t digest[OFS_DIGEST_LEN],
+		       const char *stage, const uint8_t digest[OFS_SHA256_LEN],
 		       uint32_t svn)
 {
 	struct ofs_boot_event ev = { .reg = reg, .svn = svn };
@@ -65,7 +65,7 @@ int ofs_measure_extend(struct ofs_measure_log *log, uint8_t reg,
 	if (len == sizeof(ev.stage))
 		return -EINVAL;
 	memcpy(ev.stage, stage, len);
-	memcpy(ev.digest, digest, OFS_DIGEST_LEN);
+	memcpy(ev.digest, digest, OFS_SHA256_LEN);
 	r = ofs_boot_event_valid(&ev);
 	if (r < 0)
 		return r;
@@ -83,7 +83,7 @@ int ofs_measure_stage(struct ofs_measure_log *log, uint8_t reg,
 		      const char *stage, const void *data, size_t len,
 		      uint32_t svn)
 {
-	uint8_t digest[OFS_DIGEST_LEN];
+	uint8_t digest[OFS_SHA256_LEN];
 
 	if (EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL) != 1)
 		return -EIO;
@@ -100,12 +100,12 @@ int ofs_measure_events(const struct ofs_measure_log *log,
 }
 
 int ofs_measure_replay(const struct ofs_boot_event *events, size_t n,
-		       uint8_t regs[OFS_NUM_MEAS_REGS][OFS_DIGEST_LEN])
+		       uint8_t regs[OFS_NUM_MEAS_REGS][OFS_SHA256_LEN])
 {
 	size_t i;
 	int r;
 
-	memset(regs, 0, OFS_NUM_MEAS_REGS * OFS_DIGEST_LEN);
+	memset(regs, 0, OFS_NUM_MEAS_REGS * OFS_SHA256_LEN);
 	if (n > OFS_MAX_BOOT_EVENTS)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
@@ -119,10 +119,10 @@ int ofs_measure_replay(const struct ofs_boot_event *events, size_t n,
 	return 0;
 }
 
-int ofs_measure_composite(const uint8_t regs[OFS_NUM_MEAS_REGS][OFS_DIGEST_LEN],
-			  uint8_t out[OFS_DIGEST_LEN])
+int ofs_measure_composite(const uint8_t regs[OFS_NUM_MEAS_REGS][OFS_SHA256_LEN],
+			  uint8_t out[OFS_SHA256_LEN])
 {
-	if (EVP_Digest(regs, OFS_NUM_MEAS_REGS * OFS_DIGEST_LEN, out, NULL,
+	if (EVP_Digest(regs, OFS_NUM_MEAS_REGS * OFS_SHA256_LEN, out, NULL,
 		       EVP_sha256(), NULL) != 1)
 		return -EIO;
 	return 0;

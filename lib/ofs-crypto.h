@@ -3,7 +3,9 @@
  * libofs: the session's key agreement and key schedule.
  *
  *   ofs_ecdh_*        ephemeral ECDH on P-384 (one key pair per session)
- *   ofs_hkdf_sha256   plain RFC 5869 HKDF-SHA-256
+ *   ofs_ec_public_point  the uncompressed point of any P-384 EVP_PKEY
+ *   ofs_hkdf          plain RFC 5869 HKDF over any digest;
+ *                     ofs_hkdf_sha256 is it with SHA-256
  *   ofs_launch_kdf    the launch key of design.md §6, byte layout in
  *                     docs/stream-format.md
  *
@@ -15,14 +17,14 @@
 #ifndef OFS_CRYPTO_H
 #define OFS_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define OFS_SHA256_LEN		32
-#define OFS_SESSION_ID_LEN	16
+#include <openssl/types.h>
 
-/* SEC1 uncompressed point: 0x04 || X (48 bytes) || Y (48 bytes). */
-#define OFS_ECDH_PUBKEY_LEN	97
+#include "ofs-types.h"
+
 /* The X coordinate of the shared point (RFC 5903 / SP 800-56A "Z"). */
 #define OFS_ECDH_SECRET_LEN	48
 
@@ -36,9 +38,9 @@ struct ofs_ecdh_key;
 int ofs_ecdh_generate(struct ofs_ecdh_key **out);
 
 /*
- * Import a peer's public key from exactly OFS_ECDH_PUBKEY_LEN bytes.
+ * Import a peer's public key from exactly OFS_P384_POINT_LEN bytes.
  *   -EINVAL        NULL argument
- *   -EMSGSIZE      len is not OFS_ECDH_PUBKEY_LEN (this includes the
+ *   -EMSGSIZE      len is not OFS_P384_POINT_LEN (this includes the
  *                  one-byte SEC1 encoding of the point at infinity)
  *   -EPROTO        first byte is not 0x04 (compressed, hybrid or
  *                  infinity encodings are not accepted)
@@ -49,9 +51,24 @@ int ofs_ecdh_generate(struct ofs_ecdh_key **out);
 int ofs_ecdh_import_public(struct ofs_ecdh_key **out, const uint8_t *pub,
 			   size_t len);
 
-/* pub gets the 97-byte uncompressed point.  -EINVAL, -EIO. */
+/*
+ * pub gets the 97-byte uncompressed point (ofs_ec_public_point() of the
+ * key).  -EINVAL (NULL argument), -EIO; on failure pub is all zero.
+ */
 int ofs_ecdh_export_public(const struct ofs_ecdh_key *key,
-			   uint8_t pub[OFS_ECDH_PUBKEY_LEN]);
+			   uint8_t pub[OFS_P384_POINT_LEN]);
+
+/* True when key is an EC key on P-384 (secp384r1); false for NULL. */
+bool ofs_key_is_p384(const EVP_PKEY *key);
+
+/*
+ * The uncompressed point 0x04 || X || Y of a P-384 key (a key pair or a
+ * public key), built from the affine coordinates rather than the key's own
+ * encoding, which may be compressed if it was loaded from such an SPKI.
+ *   -EINVAL  key NULL or not a P-384 EC key, or no public point
+ * On failure out is all zero.
+ */
+int ofs_ec_public_point(const EVP_PKEY *key, uint8_t out[OFS_P384_POINT_LEN]);
 
 /*
  * secret = X coordinate of own_private * peer_public.  own must come from
@@ -69,13 +86,20 @@ int ofs_ecdh_derive(const struct ofs_ecdh_key *own,
 void ofs_ecdh_free(struct ofs_ecdh_key *key);
 
 /*
- * RFC 5869 HKDF-SHA-256, extract then expand.  salt may be NULL/0 (the RFC's
- * "not provided"), info may be NULL/0 up to 1024 bytes (OpenSSL's limit).
- *   -EINVAL  NULL with a non-zero length, ikm empty, out_len 0 or above
- *            255 * 32, info above 1024 bytes
+ * RFC 5869 HKDF with the digest md, extract then expand.  salt may be
+ * NULL/0 (the RFC's "not provided": HashLen zero bytes), info may be NULL/0
+ * up to 1024 bytes (OpenSSL's limit).
+ *   -EINVAL  md NULL, NULL with a non-zero length, ikm empty, out_len 0 or
+ *            above 255 * HashLen, info above 1024 bytes
  *   -ENOMEM, -EIO
  * On failure out is all zero.
  */
+int ofs_hkdf(const EVP_MD *md, const uint8_t *ikm, size_t ikm_len,
+	     const uint8_t *salt, size_t salt_len,
+	     const uint8_t *info, size_t info_len,
+	     uint8_t *out, size_t out_len);
+
+/* ofs_hkdf(EVP_sha256(), ...): the launch key's KDF (RFC 5869 vectors). */
 int ofs_hkdf_sha256(const uint8_t *ikm, size_t ikm_len,
 		    const uint8_t *salt, size_t salt_len,
 		    const uint8_t *info, size_t info_len,

@@ -8,7 +8,11 @@
  *   dice.c     UDS -> DeviceID key; UDS + composite -> CDI -> Alias key; ueid
  *   measure.c  measurement registers, boot event log, replay, composite
  *   cert.c     manufacturer root, DeviceID and Alias certificates, the
- *              firmware-measurement extension, chain verification, file I/O
+ *              firmware-measurement extension, chain verification
+ *   cert-io.c  certificates, keys and public-key lists in files (PEM/DER)
+ *
+ * The shared sizes and struct ofs_boot_event are in ofs-types.h; the
+ * public point of a key (ofs_ec_public_point()) is in ofs-crypto.h.
  *
  * Every function returning int returns 0 or a negative errno.
  */
@@ -22,20 +26,12 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "ofs-crypto.h"	/* ofs_ec_public_point() */
+#include "ofs-types.h"
+
 #define OFS_UDS_LEN		32	/* unique device secret */
 /* HKDF-SHA-384 output, one hash length. */
 #define OFS_CDI_LEN		48
-/* SHA-256: registers, events, composite. */
-#define OFS_DIGEST_LEN		32
-/* 0x01 (RFC 9711 type RAND) || SHA-256(DeviceID public point). */
-#define OFS_UEID_LEN		33
-#define OFS_UEID_TYPE_RAND	0x01
-/* P-384 uncompressed: 0x04 || X || Y. */
-#define OFS_EC_POINT_LEN	97
-/* Matches GET_INFO's num_measurement_regs. */
-#define OFS_NUM_MEAS_REGS	4
-#define OFS_STAGE_NAME_LEN	64	/* including the terminating NUL */
-#define OFS_MAX_BOOT_EVENTS	32
 
 /* ---- dice.c ---- */
 
@@ -45,44 +41,27 @@
  */
 int ofs_dice_deviceid_key(const uint8_t uds[OFS_UDS_LEN], EVP_PKEY **out);
 int ofs_dice_cdi(const uint8_t uds[OFS_UDS_LEN],
-		 const uint8_t composite[OFS_DIGEST_LEN],
+		 const uint8_t composite[OFS_SHA256_LEN],
 		 uint8_t cdi[OFS_CDI_LEN]);
 int ofs_dice_alias_key(const uint8_t cdi[OFS_CDI_LEN], EVP_PKEY **out);
 /* CDI then Alias key, with the CDI never leaving the function. */
 int ofs_dice_alias_from_uds(const uint8_t uds[OFS_UDS_LEN],
-			    const uint8_t composite[OFS_DIGEST_LEN],
+			    const uint8_t composite[OFS_SHA256_LEN],
 			    EVP_PKEY **out);
-/* -EINVAL unless key is a P-384 EC key. */
-int ofs_ec_public_point(const EVP_PKEY *key, uint8_t out[OFS_EC_POINT_LEN]);
 int ofs_dice_ueid(const EVP_PKEY *deviceid_key, uint8_t ueid[OFS_UEID_LEN]);
-/* Lower-case hex; out holds 2 * len + 1 bytes. */
-void ofs_hex(const uint8_t *buf, size_t len, char *out);
 
 /* ---- measure.c ---- */
 
-/*
- * One boot event, as the event log and the report carry it.  stage is
- * 1-63 printable ASCII characters (0x21-0x7e), NUL-terminated and
- * NUL-padded; reg < OFS_NUM_MEAS_REGS; digest is SHA-256 of the stage's
- * bytes.  This is the shape the report codec serialises.
- */
-struct ofs_boot_event {
-	uint8_t reg;
-	char stage[OFS_STAGE_NAME_LEN];
-	uint8_t digest[OFS_DIGEST_LEN];
-	uint32_t svn;
-};
-
 /* What the Alias certificate's measurement extension states. */
 struct ofs_fw_measurement {
-	uint8_t composite[OFS_DIGEST_LEN];
-	uint8_t regs[OFS_NUM_MEAS_REGS][OFS_DIGEST_LEN];
+	uint8_t composite[OFS_SHA256_LEN];
+	uint8_t regs[OFS_NUM_MEAS_REGS][OFS_SHA256_LEN];
 	uint32_t svn;	/* the lowest svn of all events */
 };
 
 /* Registers and the log that produced them, kept in step. */
 struct ofs_measure_log {
-	uint8_t regs[OFS_NUM_MEAS_REGS][OFS_DIGEST_LEN];
+	uint8_t regs[OFS_NUM_MEAS_REGS][OFS_SHA256_LEN];
 	struct ofs_boot_event events[OFS_MAX_BOOT_EVENTS];
 	size_t n_events;
 };
@@ -90,7 +69,7 @@ struct ofs_measure_log {
 void ofs_measure_init(struct ofs_measure_log *log);
 /* -EINVAL: bad register or stage name; -ENOSPC: log full. */
 int ofs_measure_extend(struct ofs_measure_log *log, uint8_t reg,
-		       const char *stage, const uint8_t digest[OFS_DIGEST_LEN],
+		       const char *stage, const uint8_t digest[OFS_SHA256_LEN],
 		       uint32_t svn);
 /* SHA-256 of data, then ofs_measure_extend(). */
 int ofs_measure_stage(struct ofs_measure_log *log, uint8_t reg,
@@ -99,14 +78,13 @@ int ofs_measure_stage(struct ofs_measure_log *log, uint8_t reg,
 /* Copies up to max events into out; returns the count (or -ENOSPC). */
 int ofs_measure_events(const struct ofs_measure_log *log,
 		       struct ofs_boot_event *out, size_t max);
-/* Checks one event's fields (for decoders of untrusted logs). */
-int ofs_boot_event_valid(const struct ofs_boot_event *ev);
+/* ofs_boot_event_valid() (ofs-types.h) checks one event's fields. */
 /* Recomputes registers from zero; -EINVAL on an invalid event. */
 int ofs_measure_replay(const struct ofs_boot_event *events, size_t n,
-		       uint8_t regs[OFS_NUM_MEAS_REGS][OFS_DIGEST_LEN]);
+		       uint8_t regs[OFS_NUM_MEAS_REGS][OFS_SHA256_LEN]);
 /* SHA-256(reg[0] || reg[1] || ... || reg[N-1]). */
-int ofs_measure_composite(const uint8_t regs[OFS_NUM_MEAS_REGS][OFS_DIGEST_LEN],
-			  uint8_t out[OFS_DIGEST_LEN]);
+int ofs_measure_composite(const uint8_t regs[OFS_NUM_MEAS_REGS][OFS_SHA256_LEN],
+			  uint8_t out[OFS_SHA256_LEN]);
 /* Registers, composite and svn of a (replayed) log. */
 int ofs_measure_summary(const struct ofs_boot_event *events, size_t n,
 			struct ofs_fw_measurement *out);
@@ -180,6 +158,8 @@ int ofs_cert_verify_chain(X509 *const *roots, size_t n_roots,
 			  X509 *deviceid_cert, X509 *alias_cert,
 			  struct ofs_chain_info *out);
 void ofs_chain_info_release(struct ofs_chain_info *info);
+
+/* ---- cert-io.c ---- */
 
 /* Certificates: load detects PEM or DER. */
 int ofs_cert_load(const char *path, X509 **out);

@@ -7,8 +7,9 @@
  * The structs are plain fixed-size data (no heap, no pointers) so that the
  * device model, daemon, RAS and CLI can copy them freely.  Every decoder is
  * strict and takes untrusted bytes: it returns 0 or a negative errno and,
- * when given one, fills a struct ofs_decode_error with a sentence an
- * operator can act on.  The errno classes are:
+ * when given one, fills a struct ofs_decode_error (ofs-types.h) with a
+ * sentence an operator can act on.  The CBOR reader and writer under the
+ * codecs are in ofs-cbor.h.  The errno classes are:
  *
  *   -E2BIG            input larger than the format's cap
  *   -EBADMSG          not well-formed CBOR: truncated, reserved header
@@ -36,6 +37,8 @@
 #include <stdint.h>
 #include <openssl/evp.h>
 
+#include "ofs-types.h"
+
 #define OFS_REPORT_PROFILE	"tag:offload-sec,2026:report/v1"
 #define OFS_CONFIRM_PROFILE	"tag:offload-sec,2026:confirmation/v1"
 
@@ -43,24 +46,10 @@
 #define OFS_REPORT_MAX		16384
 #define OFS_CONFIRM_MAX		4096
 
-#define OFS_NONCE_LEN		32
-#define OFS_UEID_LEN		33	/* type byte + 32-byte identifier */
-#define OFS_UEID_TYPE_RAND	0x01	/* RFC 9711 UEID type "RAND" */
-#define OFS_SHA256_LEN		32
-#define OFS_SESSION_ID_LEN	16
-#define OFS_P384_POINT_LEN	97	/* 0x04 || x || y */
-#define OFS_ES384_SIG_LEN	96	/* r || s, 48 bytes each */
-#define OFS_MAX_MEAS_REGS	8
-#define OFS_MAX_EVENTS		32
-#define OFS_STAGE_NAME_MAX	64	/* bytes of UTF-8, without the NUL */
+/* Sizes shared with the rest of the library are in ofs-types.h. */
 #define OFS_MAX_COMPONENTS	3
 #define OFS_POLICY_ID_MAX	64
 #define OFS_KID_MAX		32
-
-struct ofs_decode_error {
-	int err;		/* the negative errno also returned */
-	char what[128];		/* e.g. "claim -65542 (session id): ..." */
-};
 
 /* RFC 9711 dbgstat values. */
 enum ofs_dbgstat {
@@ -75,14 +64,6 @@ enum ofs_component {
 	OFS_COMPONENT_KERNEL = 0,
 	OFS_COMPONENT_INITRD = 1,
 	OFS_COMPONENT_CMDLINE = 2,
-};
-
-/* One measured firmware stage, extended into register reg. */
-struct ofs_event {
-	uint32_t reg;
-	char stage[OFS_STAGE_NAME_MAX + 1];
-	uint8_t digest[OFS_SHA256_LEN];
-	uint32_t svn;
 };
 
 struct ofs_image_component {
@@ -105,7 +86,8 @@ struct ofs_report {
 	uint32_t n_regs;
 	uint8_t regs[OFS_MAX_MEAS_REGS][OFS_SHA256_LEN];
 	uint32_t n_events;
-	struct ofs_event events[OFS_MAX_EVENTS];
+	/* Each valid by ofs_boot_event_valid(), reg also < n_regs. */
+	struct ofs_boot_event events[OFS_MAX_BOOT_EVENTS];
 	uint32_t n_components;			/* ascending component order */
 	struct ofs_image_component components[OFS_MAX_COMPONENTS];
 	uint8_t session_id[OFS_SESSION_ID_LEN];
@@ -193,87 +175,5 @@ const char *ofs_verdict_name(uint32_t verdict);
  */
 int ofs_claims_profile(const uint8_t *msg, size_t len, char *buf, size_t size,
 		       struct ofs_decode_error *err);
-
-/*
- * Strict CBOR reading and deterministic writing, shared by the codecs of
- * libofs (report.c, confirm.c, cose.c).  Not a general CBOR API: it only
- * reads what the profile allows (definite lengths, shortest arguments).
- */
-enum ofs_cbor_type {
-	OFS_CBOR_UINT, OFS_CBOR_NEGINT, OFS_CBOR_BYTES, OFS_CBOR_TEXT,
-	OFS_CBOR_ARRAY, OFS_CBOR_MAP, OFS_CBOR_TAG, OFS_CBOR_SIMPLE,
-	OFS_CBOR_FLOAT, OFS_CBOR_NULL,
-};
-
-struct ofs_cbor_item {
-	enum ofs_cbor_type type;
-	uint64_t arg;		/* value, length, count or tag; negint: -1 - arg */
-	const uint8_t *data;	/* strings: their bytes */
-	const uint8_t *head;	/* where the item starts in the input */
-	size_t head_len;	/* bytes of its header (type + argument) */
-};
-
-struct ofs_cbor_reader {
-	const uint8_t *start, *p, *end;
-	struct ofs_decode_error *err;
-};
-
-struct ofs_cbor_writer {
-	uint8_t *buf;
-	size_t size, len;
-	int err;		/* sticky: -ENOBUFS once out of room */
-};
-
-void ofs_cbor_reader_init(struct ofs_cbor_reader *rd, const uint8_t *buf, size_t len,
-			  struct ofs_decode_error *err);
-int ofs_cbor_fail(struct ofs_cbor_reader *rd, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int ofs_cbor_next(struct ofs_cbor_reader *rd, struct ofs_cbor_item *it);
-int ofs_cbor_expect(struct ofs_cbor_reader *rd, enum ofs_cbor_type type,
-		    const char *what, struct ofs_cbor_item *it);
-int ofs_cbor_read_key(struct ofs_cbor_reader *rd, const char *what,
-		      struct ofs_cbor_item *it, int64_t *key);
-int ofs_cbor_read_uint(struct ofs_cbor_reader *rd, const char *what, uint64_t min,
-		       uint64_t max, uint64_t *v);
-int ofs_cbor_read_bytes(struct ofs_cbor_reader *rd, const char *what, uint8_t *out,
-			size_t len);
-int ofs_cbor_read_var_bytes(struct ofs_cbor_reader *rd, const char *what, size_t min,
-			    size_t max, uint8_t *out, uint32_t *len);
-int ofs_cbor_read_text(struct ofs_cbor_reader *rd, const char *what, size_t min,
-		       size_t max, char *out);
-int ofs_cbor_read_array(struct ofs_cbor_reader *rd, const char *what, uint64_t min,
-			uint64_t max, uint32_t *n);
-int ofs_cbor_skip(struct ofs_cbor_reader *rd);
-int ofs_cbor_end(struct ofs_cbor_reader *rd, const char *what);
-
-void ofs_cbor_writer_init(struct ofs_cbor_writer *w, uint8_t *buf, size_t size);
-void ofs_cbor_put_uint(struct ofs_cbor_writer *w, uint64_t v);
-void ofs_cbor_put_int(struct ofs_cbor_writer *w, int64_t v);
-void ofs_cbor_put_bytes(struct ofs_cbor_writer *w, const uint8_t *data, size_t len);
-void ofs_cbor_put_text(struct ofs_cbor_writer *w, const char *s);
-void ofs_cbor_put_array(struct ofs_cbor_writer *w, size_t n);
-void ofs_cbor_put_map(struct ofs_cbor_writer *w, size_t n);
-void ofs_cbor_put_tag(struct ofs_cbor_writer *w, uint64_t tag);
-void ofs_cbor_put_null(struct ofs_cbor_writer *w);
-
-/*
- * A claims map described by a table sorted in canonical key order.  Every
- * claim of a table is mandatory: the encoder writes all of them in table
- * order, the decoder enforces that order and rejects unknown, duplicate and
- * missing keys.  At most 64 claims per table.
- */
-struct ofs_claim {
-	int64_t key;
-	const char *name;
-	int (*decode)(struct ofs_cbor_reader *rd, const char *what, void *obj);
-	void (*encode)(struct ofs_cbor_writer *w, const void *obj);
-};
-
-int ofs_claims_decode(struct ofs_cbor_reader *rd, const struct ofs_claim *table,
-		      size_t n, void *obj);
-int ofs_claims_encode(struct ofs_cbor_writer *w, const struct ofs_claim *table,
-		      size_t n, const void *obj);
-int ofs_decode_profile(struct ofs_cbor_reader *rd, const char *what,
-		       const char *expected);
 
 #endif

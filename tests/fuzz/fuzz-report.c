@@ -7,7 +7,7 @@
  *
  *   clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib \
  *         tests/fuzz/fuzz-report.c lib/report.c lib/cose.c lib/confirm.c \
- *         -lcbor -lcrypto
+ *         lib/cbor.c lib/measure.c lib/ecdh.c -lcbor -lcrypto
  */
 #include <stddef.h>
 #include <stdint.h>

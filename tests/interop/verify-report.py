@@ -101,6 +101,11 @@ def text(maxlen):
     return lambda v: isinstance(v, str) and 1 <= len(v.encode()) <= maxlen and "\0" not in v
 
 
+def stage_name(v):
+    # 1..63 printable ASCII characters (0x21-0x7e): no space, no UTF-8 beyond ASCII.
+    return isinstance(v, str) and 1 <= len(v) <= 63 and all(0x21 <= ord(c) <= 0x7e for c in v)
+
+
 def array_of(lo, hi, item):
     return lambda v: isinstance(v, list) and lo <= len(v) <= hi and all(item(x) for x in v)
 
@@ -121,7 +126,7 @@ REPORT_CLAIMS = {
     -65537: tuple_of(uint(0xFFFF), uint(0xFFFF), uint(U32)),
     -65538: uint(U32),
     -65539: array_of(1, 8, bstr(32)),
-    -65540: array_of(1, 32, tuple_of(uint(7), text(64), bstr(32), uint(U32))),
+    -65540: array_of(1, 32, tuple_of(uint(3), stage_name, bstr(32), uint(U32))),
     -65541: array_of(1, 3, tuple_of(uint(2), bstr(32), uint(U64))),
     -65542: bstr(16),
     -65543: lambda v: bstr(97)(v) and v[0] == 0x04,

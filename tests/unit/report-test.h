@@ -22,6 +22,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
+#include "ofs-cbor.h"
 #include "ofs-report.h"
 
 #define MAX_ENTRIES	32

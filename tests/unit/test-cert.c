@@ -60,7 +60,7 @@ static void make_measurement(struct ofs_fw_measurement *m, uint8_t seed)
 
 	memset(m, 0, sizeof(*m));
 	for (i = 0; i < OFS_NUM_MEAS_REGS; i++)
-		memset(m->regs[i], seed + i, OFS_DIGEST_LEN);
+		memset(m->regs[i], seed + i, OFS_SHA256_LEN);
 	assert_int_equal(ofs_measure_composite(m->regs, m->composite), 0);
 	m->svn = 7;
 }
@@ -246,7 +246,7 @@ static void tampered_alias_signature(void **state)
 static void tampered_alias_measurement(void **state)
 {
 	struct fixture *f = *state;
-	long off = find(f->good.alias, f->good.meas.composite, OFS_DIGEST_LEN);
+	long off = find(f->good.alias, f->good.meas.composite, OFS_SHA256_LEN);
 	X509 *bad = tamper(f->good.alias, off);
 
 	assert_int_equal(verify_good(f, bad), -EBADMSG);

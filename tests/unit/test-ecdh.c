@@ -28,7 +28,7 @@ static const uint8_t p384_p[48] = {
 
 struct pair {
 	struct ofs_ecdh_key *a, *b;
-	uint8_t pub_a[OFS_ECDH_PUBKEY_LEN], pub_b[OFS_ECDH_PUBKEY_LEN];
+	uint8_t pub_a[OFS_P384_POINT_LEN], pub_b[OFS_P384_POINT_LEN];
 };
 
 static int setup(void **state)
@@ -85,7 +85,7 @@ static void other_peer_other_secret(void **state)
 {
 	struct pair *p = *state;
 	uint8_t s1[OFS_ECDH_SECRET_LEN], s2[OFS_ECDH_SECRET_LEN];
-	uint8_t pub_c[OFS_ECDH_PUBKEY_LEN];
+	uint8_t pub_c[OFS_P384_POINT_LEN];
 	struct ofs_ecdh_key *c, *peer_b, *peer_c;
 
 	assert_int_equal(ofs_ecdh_generate(&c), 0);
@@ -106,7 +106,7 @@ static void other_peer_other_secret(void **state)
 static void export_format(void **state)
 {
 	struct pair *p = *state;
-	uint8_t again[OFS_ECDH_PUBKEY_LEN];
+	uint8_t again[OFS_P384_POINT_LEN];
 	struct ofs_ecdh_key *imported;
 
 	assert_int_equal(p->pub_a[0], 0x04);
@@ -136,12 +136,12 @@ static int import(const uint8_t *pub, size_t len)
 static void reject_wrong_length(void **state)
 {
 	struct pair *p = *state;
-	uint8_t big[OFS_ECDH_PUBKEY_LEN + 1];
+	uint8_t big[OFS_P384_POINT_LEN + 1];
 	uint8_t compressed[49];
 	uint8_t infinity = 0x00;	/* SEC1's encoding of infinity */
 
 	memcpy(big, p->pub_a, sizeof(p->pub_a));
-	big[OFS_ECDH_PUBKEY_LEN] = 0;
+	big[OFS_P384_POINT_LEN] = 0;
 	compressed[0] = 0x02 | (p->pub_a[96] & 1);
 	memcpy(compressed + 1, p->pub_a + 1, 48);
 
@@ -158,7 +158,7 @@ static void reject_wrong_prefix(void **state)
 	static const uint8_t prefixes[] = { 0x00, 0x02, 0x03, 0x05, 0x06,
 					    0x07, 0x44, 0xff };
 	struct pair *p = *state;
-	uint8_t pub[OFS_ECDH_PUBKEY_LEN];
+	uint8_t pub[OFS_P384_POINT_LEN];
 	size_t i;
 
 	for (i = 0; i < sizeof(prefixes); i++) {
@@ -171,7 +171,7 @@ static void reject_wrong_prefix(void **state)
 static void reject_off_curve(void **state)
 {
 	struct pair *p = *state;
-	uint8_t pub[OFS_ECDH_PUBKEY_LEN];
+	uint8_t pub[OFS_P384_POINT_LEN];
 	int bit;
 
 	/* Any one-bit change of y moves the point off the curve (only
@@ -188,7 +188,7 @@ static void reject_off_curve(void **state)
 
 static void reject_infinity(void **state)
 {
-	uint8_t pub[OFS_ECDH_PUBKEY_LEN] = { 0x04 };
+	uint8_t pub[OFS_P384_POINT_LEN] = { 0x04 };
 
 	/* (0, 0): what some encoders emit for the point at infinity. */
 	assert_int_equal(import(pub, sizeof(pub)), -EKEYREJECTED);
@@ -197,7 +197,7 @@ static void reject_infinity(void **state)
 static void reject_coordinate_not_below_p(void **state)
 {
 	struct pair *p = *state;
-	uint8_t pub[OFS_ECDH_PUBKEY_LEN];
+	uint8_t pub[OFS_P384_POINT_LEN];
 
 	memcpy(pub, p->pub_a, sizeof(pub));
 	memcpy(pub + 1, p384_p, 48);		/* x = p */
@@ -228,7 +228,7 @@ static void bad_args(void **state)
 {
 	struct pair *p = *state;
 	struct ofs_ecdh_key *k;
-	uint8_t pub[OFS_ECDH_PUBKEY_LEN];
+	uint8_t pub[OFS_P384_POINT_LEN];
 
 	assert_int_equal(ofs_ecdh_generate(NULL), -EINVAL);
 	assert_int_equal(ofs_ecdh_import_public(NULL, p->pub_a, 97), -EINVAL);

@@ -17,20 +17,17 @@
 #include <openssl/evp.h>
 
 #include "ofs-crypto.h"
+#include "ofs-util.h"
 
 /* Parses hex into a fresh buffer; the test owns it. */
 static uint8_t *unhex(const char *hex, size_t *len)
 {
-	size_t n = strlen(hex) / 2, i;
+	size_t n = strlen(hex) / 2;
 	uint8_t *buf = malloc(n ? n : 1);
-	unsigned int v;
 
 	assert_non_null(buf);
-	assert_int_equal(strlen(hex) % 2, 0);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		buf[i] = (uint8_t)v;
-	}
+	/* Even length, hex digits only. */
+	assert_int_equal(ofs_unhex(hex, buf, n), n);
 	*len = n;
 	return buf;
 }
@@ -217,7 +214,7 @@ static void launch_known_answer(void **state)
 /* Host and device each run ECDH with their own private key. */
 static void launch_both_sides(void **state)
 {
-	uint8_t pub_h[OFS_ECDH_PUBKEY_LEN], pub_d[OFS_ECDH_PUBKEY_LEN];
+	uint8_t pub_h[OFS_P384_POINT_LEN], pub_d[OFS_P384_POINT_LEN];
 	uint8_t ss_h[OFS_ECDH_SECRET_LEN], ss_d[OFS_ECDH_SECRET_LEN];
 	struct ofs_ecdh_key *host, *dev, *peer_of_h, *peer_of_d;
 	struct ofs_launch_keys kh, kd;

@@ -77,7 +77,7 @@ static void replay_agrees(void **state)
 {
 	struct ofs_measure_log log;
 	struct ofs_boot_event ev[OFS_MAX_BOOT_EVENTS];
-	uint8_t regs[OFS_NUM_MEAS_REGS][OFS_DIGEST_LEN];
+	uint8_t regs[OFS_NUM_MEAS_REGS][OFS_SHA256_LEN];
 	int n;
 
 	three_stages(&log);

@@ -420,7 +420,7 @@ static void counts(void **state)
 static void event_log_entries(void **state)
 {
 	struct fx *f = *state;
-	struct ofs_report r;
+	struct ofs_report r, saved;
 	size_t len;
 
 	/* Register index beyond the registers present. */
@@ -431,23 +431,66 @@ static void event_log_entries(void **state)
 	expect_error(ofs_report_decode(f->out, len, &f->got, &f->err), &f->err, -ERANGE,
 		     "claim -65540 (event log) entry 2: 2 out of range 0..1");
 
-	/* Stage names: 64 bytes fit, 65 do not, UTF-8 is checked. */
+	/*
+	 * The registers the device has bound reg even when the report carries
+	 * more (OFS_MAX_MEAS_REGS > OFS_NUM_MEAS_REGS): ofs_boot_event_valid().
+	 */
+	saved = f->rep;
+	f->rep.n_regs = OFS_MAX_MEAS_REGS;	/* the base encode_raw() edits */
 	r = f->rep;
-	memset(r.events[0].stage, 'a', 64);
-	r.events[0].stage[64] = '\0';
+	r.events[2].reg = OFS_NUM_MEAS_REGS;
+	assert_int_equal(ofs_report_encode(&r, f->out, sizeof(f->out), &len), -EINVAL);
+	encode_raw(f, &r, &len);
+	expect_error(ofs_report_decode(f->out, len, &f->got, &f->err), &f->err, -ERANGE,
+		     "claim -65540 (event log) entry 2: 4 out of range 0..3");
+	f->rep = saved;
+	/* encode_raw() left the 8-register claims in f->claims: put back. */
+	assert_int_equal(ofs_report_encode(&f->rep, f->claims, sizeof(f->claims), &len), 0);
+	assert_int_equal(len, f->claims_len);
+
+	/* Stage names: 63 bytes fit, 64 do not. */
+	r = f->rep;
+	memset(r.events[0].stage, 'a', 63);
+	r.events[0].stage[63] = '\0';
 	assert_int_equal(ofs_report_encode(&r, f->out, sizeof(f->out), &len), 0);
 	assert_int_equal(ofs_report_decode(f->out, len, &f->got, &f->err), 0);
 	assert_string_equal(f->got.events[0].stage, r.events[0].stage);
+	{
+		/* [[0, "aaa...a" (64), h'00..00', 0]] */
+		uint8_t log[104] = { 0x81, 0x84, 0x00, 0x78, 0x40 };
 
-	snprintf(r.events[0].stage, sizeof(r.events[0].stage), "\xc3\xa9t\xc3\xa9-\xf0\x9f\x94\x92");
-	assert_int_equal(ofs_report_encode(&r, f->out, sizeof(f->out), &len), 0);
-	assert_int_equal(ofs_report_decode(f->out, len, &f->got, &f->err), 0);
-	assert_string_equal(f->got.events[0].stage, r.events[0].stage);
+		memset(log + 5, 'a', 64);
+		log[69] = 0x58;
+		log[70] = 0x20;
+		expect_error(with_raw(state, -65540, log, sizeof(log)), &f->err, -EMSGSIZE,
+			     "claim -65540 (event log) entry 0: text string of 64 bytes, "
+			     "expected 1..63");
+	}
 
+	/* Printable ASCII only: no space, no control, no UTF-8 beyond ASCII. */
+	{
+		static const char *const bad[] = {
+			"\xc3\xa9t\xc3\xa9-\xf0\x9f\x94\x92", "a b", " a", "a\x7f", "a\tb",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			r = f->rep;
+			snprintf(r.events[0].stage, sizeof(r.events[0].stage), "%s", bad[i]);
+			assert_int_equal(ofs_report_encode(&r, f->out, sizeof(f->out), &len),
+					 -EINVAL);
+			encode_raw(f, &r, &len);
+			expect_error(ofs_report_decode(f->out, len, &f->got, &f->err), &f->err,
+				     -EILSEQ, "claim -65540 (event log) entry 0: stage name "
+				     "is not printable ASCII");
+		}
+	}
+
+	r = f->rep;
 	r.events[0].stage[0] = '\0';
 	encode_raw(f, &r, &len);
 	expect_error(ofs_report_decode(f->out, len, &f->got, &f->err), &f->err, -EMSGSIZE,
-		     "text string of 0 bytes, expected 1..64");
+		     "text string of 0 bytes, expected 1..63");
 }
 
 static void bad_text(void **state)
@@ -547,7 +590,7 @@ static void encoder_refuses_bad_structs(void **state)
 	r.n_regs = OFS_MAX_MEAS_REGS + 1;
 	assert_int_equal(ofs_report_encode(&r, f->out, sizeof(f->out), &len), -EINVAL);
 	r = f->rep;
-	r.n_events = OFS_MAX_EVENTS + 1;
+	r.n_events = OFS_MAX_BOOT_EVENTS + 1;
 	assert_int_equal(ofs_report_encode(&r, f->out, sizeof(f->out), &len), -EINVAL);
 	r = f->rep;
 	r.dbgstat = 9;

@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "ofs-stream.h"
+#include "ofs-util.h"
 
 #define CS		4096u
 #define VECTORS		"tests/vectors/stream-v1.txt"
@@ -31,16 +32,11 @@
 
 static size_t unhex_into(const char *hex, uint8_t *out, size_t cap)
 {
-	size_t n = strlen(hex) / 2, i;
-	unsigned int v;
+	/* Even length, hex digits only, at most cap bytes. */
+	ssize_t n = ofs_unhex(hex, out, cap);
 
-	assert_int_equal(strlen(hex) % 2, 0);
-	assert_true(n <= cap);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
-	return n;
+	assert_true(n >= 0);
+	return (size_t)n;
 }
 
 static int all_zero(const uint8_t *p, size_t len)

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "ofs-report.h"
+#include "ofs-util.h"
 
 enum kind { KIND_REPORT, KIND_CONFIRMATION };
 
@@ -26,15 +27,6 @@ struct decoded {
 	uint8_t digest[OFS_SHA256_LEN];	/* of the whole COSE_Sign1 */
 	size_t len;
 };
-
-static void hex(char *out, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
-	out[2 * n] = '\0';
-}
 
 /* Reads at most max + 1 bytes, so that an oversize file is detected. */
 static int read_input(const char *path, uint8_t *buf, size_t max, size_t *len)
@@ -83,7 +75,7 @@ static void print_hex(const char *label, const uint8_t *p, size_t n)
 {
 	char buf[2 * OFS_P384_POINT_LEN + 1];
 
-	hex(buf, p, n);
+	ofs_hex(p, n, buf);
 	printf("%-22s %s\n", label, buf);
 }
 
@@ -107,18 +99,18 @@ static void text_report(const struct decoded *d)
 	print_hex("host ephemeral key:", r->host_pub, sizeof(r->host_pub));
 	printf("measurement registers:\n");
 	for (i = 0; i < r->n_regs; i++) {
-		hex(h, r->regs[i], OFS_SHA256_LEN);
+		ofs_hex(r->regs[i], OFS_SHA256_LEN, h);
 		printf("  [%u] %s\n", i, h);
 	}
 	printf("event log:\n");
 	for (i = 0; i < r->n_events; i++) {
-		hex(h, r->events[i].digest, OFS_SHA256_LEN);
+		ofs_hex(r->events[i].digest, OFS_SHA256_LEN, h);
 		printf("  reg %u  %-16s svn %-4u %s\n", r->events[i].reg, r->events[i].stage,
 		       r->events[i].svn, h);
 	}
 	printf("image:\n");
 	for (i = 0; i < r->n_components; i++) {
-		hex(h, r->components[i].sha256, OFS_SHA256_LEN);
+		ofs_hex(r->components[i].sha256, OFS_SHA256_LEN, h);
 		printf("  %-8s %s  %" PRIu64 " bytes\n",
 		       ofs_component_name(r->components[i].component), h,
 		       r->components[i].size);
@@ -148,11 +140,11 @@ static void add_hex(struct json_object *o, const char *key, const uint8_t *p, si
 {
 	char buf[2 * OFS_P384_POINT_LEN + 1];
 
-	hex(buf, p, n);
+	ofs_hex(p, n, buf);
 	json_object_object_add(o, key, json_object_new_string(buf));
 }
 
-static struct json_object *json_event(const struct ofs_event *ev)
+static struct json_object *json_event(const struct ofs_boot_event *ev)
 {
 	struct json_object *e = json_object_new_object();
 
@@ -194,7 +186,7 @@ static void json_report(struct json_object *o, const struct ofs_report *r)
 	for (i = 0; i < r->n_regs; i++) {
 		char h[2 * OFS_SHA256_LEN + 1];
 
-		hex(h, r->regs[i], OFS_SHA256_LEN);
+		ofs_hex(r->regs[i], OFS_SHA256_LEN, h);
 		json_object_array_add(regs, json_object_new_string(h));
 	}
 	json_object_object_add(o, "measurement_registers", regs);

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "ofs-device.h"
 #include "ofs-selftest.h"
+#include "ofs-util.h"
 
 struct run_result {
 	double best_s;
@@ -157,10 +158,8 @@ static void print_result(uint64_t size, const struct run_result *res, int json)
 	/* The card reads and writes size bytes each: count both. */
 	double mib = 2.0 * size / (1 << 20);
 	char hex[2 * SHA256_DIGEST_LENGTH + 1];
-	int i;
 
-	for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", res->digest[i]);
+	ofs_hex(res->digest, SHA256_DIGEST_LENGTH, hex);
 	if (json) {
 		struct json_object *o = json_object_new_object();
 

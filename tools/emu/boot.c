@@ -61,7 +61,7 @@ int emu_boot_stage_arg(struct emu_boot_config *cfg, const char *arg)
 	return -EINVAL;
 }
 
-static int hash_fd(int fd, uint8_t digest[OFS_DIGEST_LEN])
+static int hash_fd(int fd, uint8_t digest[OFS_SHA256_LEN])
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t buf[65536];
@@ -89,7 +89,7 @@ free_md:
 static int measure_file(struct ofs_measure_log *log, enum emu_stage i,
 			const char *path)
 {
-	uint8_t digest[OFS_DIGEST_LEN];
+	uint8_t digest[OFS_SHA256_LEN];
 	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -32,7 +32,6 @@
 #define EMU_FW_MAJOR			0
 #define EMU_FW_MINOR			1
 #define EMU_FW_PATCH			0
-#define EMU_NUM_MEASUREMENT_REGS	4
 #define EMU_MAX_SESSIONS		64
 #define EMU_CAPABILITIES		OFFLOAD_SEC_CAP_DMA_SELFTEST
 #define EMU_DEFAULT_SERIAL		"EMU-0001"
@@ -61,6 +60,8 @@
 /* log.c */
 void emu_log_set_verbose(bool verbose);
 void emu_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Always printed, like errors, but informational. */
+void emu_log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void emu_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs with %m meaning strerror(-err) and returns err. */
 int emu_log_errno(int err, const char *fmt, ...)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Messages on stderr.  Errors always, progress only with --verbose: the
+ * Messages on stderr.  Errors and notices (what an operator must see, such
+ * as the device's identity) always, progress only with --verbose: the
  * model runs beside QEMU in a test harness whose logs should stay short.
  */
 #include <errno.h>
@@ -34,6 +35,16 @@ void emu_log_info(const char *fmt, ...)
 
 	if (!log_verbose)
 		return;
+	va_start(ap, fmt);
+	vlog(errnum, fmt, ap);
+	va_end(ap);
+}
+
+void emu_log_notice(const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
 	va_start(ap, fmt);
 	vlog(errnum, fmt, ap);
 	va_end(ap);

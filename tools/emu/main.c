@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "emu.h"
+#include "ofs-util.h"
 
 static void usage(FILE *f)
 {
@@ -40,9 +41,8 @@ static int parse_shm_size(const char *arg, uint32_t *size)
 	v = strtoull(arg, &end, 0);
 	if (errno || end == arg || *end || arg[0] == '-' ||
 	    !emu_shm_size_valid(v)) {
-		fprintf(stderr, "offload-sec-emu: --shm-size %s: want a power of "
-			"two from %u to %u\n", arg, OFS_HW_SHM_MIN,
-			EMU_MAX_SHM_SIZE);
+		emu_log_error("--shm-size %s: want a power of two from %u to %u",
+			      arg, OFS_HW_SHM_MIN, EMU_MAX_SHM_SIZE);
 		return -EINVAL;
 	}
 	*size = v;
@@ -53,8 +53,8 @@ static int parse_stage(const char *arg, struct emu_boot_config *boot)
 {
 	if (emu_boot_stage_arg(boot, arg) == 0)
 		return 0;
-	fprintf(stderr, "offload-sec-emu: --firmware-stage %s: want NAME=FILE, "
-		"NAME one of rom, fmc, runtime\n", arg);
+	emu_log_error("--firmware-stage %s: want NAME=FILE, NAME one of rom, "
+		      "fmc, runtime", arg);
 	return -EINVAL;
 }
 
@@ -117,33 +117,29 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg,
 			usage(stdout);
 			exit(EXIT_SUCCESS);
 		case ':':
-			fprintf(stderr, "offload-sec-emu: %s needs an argument\n",
-				argv[optind - 1]);
+			emu_log_error("%s needs an argument", argv[optind - 1]);
 			return -EINVAL;
 		default:
-			fprintf(stderr, "offload-sec-emu: unknown option '%s' "
-				"(see --help)\n", argv[optind - 1]);
+			emu_log_error("unknown option '%s' (see --help)",
+				      argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "offload-sec-emu: unexpected argument '%s'\n",
-			argv[optind]);
+		emu_log_error("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
 	if (!cfg->socket_path || !cfg->guest_ram_path) {
-		fprintf(stderr, "offload-sec-emu: --socket and --guest-ram are "
-			"required (see --help)\n");
+		emu_log_error("--socket and --guest-ram are required (see --help)");
 		return -EINVAL;
 	}
 	if (stage_given(boot) && !boot->state_dir) {
-		fprintf(stderr, "offload-sec-emu: --firmware-stage needs "
-			"--state\n");
+		emu_log_error("--firmware-stage needs --state");
 		return -EINVAL;
 	}
 	if (!emu_serial_valid(cfg->serial)) {
-		fprintf(stderr, "offload-sec-emu: --serial '%s': want 1-31 "
-			"printable characters, no spaces\n", cfg->serial);
+		emu_log_error("--serial '%s': want 1-31 printable characters, "
+			      "no spaces", cfg->serial);
 		return -EINVAL;
 	}
 	return 0;
@@ -152,14 +148,13 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg,
 /* Always shown: the identity an operator checks against the RAS. */
 static void print_identity(const struct emu_identity *id)
 {
-	char ueid[2 * OFS_UEID_LEN + 1], composite[2 * OFS_DIGEST_LEN + 1];
+	char ueid[2 * OFS_UEID_LEN + 1], composite[2 * OFS_SHA256_LEN + 1];
 
 	ofs_hex(id->ueid, sizeof(id->ueid), ueid);
 	ofs_hex(id->meas.composite, sizeof(id->meas.composite), composite);
-	fprintf(stderr, "offload-sec-emu: ueid %s\n"
-		"offload-sec-emu: firmware composite %s svn %u, %zu RAS "
-		"key(s) trusted\n", ueid, composite,
-		(unsigned int)id->meas.svn, id->n_ras_keys);
+	emu_log_notice("ueid %s", ueid);
+	emu_log_notice("firmware composite %s svn %u, %zu RAS key(s) trusted",
+		       composite, (unsigned int)id->meas.svn, id->n_ras_keys);
 }
 
 static int serve(const struct emu_config *cfg)

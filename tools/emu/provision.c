@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "emu.h"
+#include "ofs-util.h"
 
 #define ROOT_LIFETIME	(30L * 365 * 24 * 3600)
 
