@@ -3,7 +3,8 @@
  * HKDF (RFC 5869) through EVP_KDF "HKDF", the one HKDF of the library:
  * SHA-256 for the launch key built on it here, SHA-384 for the DICE
  * derivations of dice.c.  The exact byte layout of the launch KDF is
- * documented in docs/stream-format.md; keep the two in step.
+ * documented in docs/stream-format.md; keep the two in step.  Also the
+ * launch receipt's MAC, keyed by the KDF's second half.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 
 #include "ofs-crypto.h"
@@ -167,4 +169,37 @@ void ofs_launch_keys_wipe(struct ofs_launch_keys *keys)
 {
 	if (keys)
 		OPENSSL_cleanse(keys, sizeof(*keys));
+}
+
+int ofs_launch_receipt_mac(const struct ofs_launch_keys *keys,
+			   const uint8_t session_id[OFS_SESSION_ID_LEN],
+			   const uint8_t report_sha256[OFS_SHA256_LEN],
+			   const uint8_t *const digest[OFS_LAUNCH_NCOMPONENTS],
+			   uint8_t mac[OFS_SHA256_LEN])
+{
+	uint8_t msg[OFS_RECEIPT_MSG_LEN], *p = msg;
+	unsigned int mac_len = 0;
+	int i;
+
+	if (!keys || !session_id || !report_sha256 || !digest || !mac)
+		return -EINVAL;
+	memcpy(p, OFS_RECEIPT_LABEL, OFS_RECEIPT_LABEL_LEN);
+	p += OFS_RECEIPT_LABEL_LEN;
+	memcpy(p, session_id, OFS_SESSION_ID_LEN);
+	p += OFS_SESSION_ID_LEN;
+	memcpy(p, report_sha256, OFS_SHA256_LEN);
+	p += OFS_SHA256_LEN;
+	for (i = 0; i < OFS_LAUNCH_NCOMPONENTS; i++, p += OFS_SHA256_LEN) {
+		if (digest[i])
+			memcpy(p, digest[i], OFS_SHA256_LEN);
+		else
+			memset(p, 0, OFS_SHA256_LEN);
+	}
+	if (!HMAC(EVP_sha256(), keys->receipt_mac_key, OFS_RECEIPT_KEY_LEN,
+		  msg, sizeof(msg), mac, &mac_len) ||
+	    mac_len != OFS_SHA256_LEN) {
+		OPENSSL_cleanse(mac, OFS_SHA256_LEN);
+		return -EIO;
+	}
+	return 0;
 }

@@ -8,6 +8,7 @@
  *                     ofs_hkdf_sha256 is it with SHA-256
  *   ofs_launch_kdf    the launch key of design.md §6, byte layout in
  *                     docs/stream-format.md
+ *   ofs_launch_receipt_mac  the MAC of the launch receipt (hw.h)
  *
  * Every function returns 0 or a negative errno; the errnos each one can
  * return are listed next to it.  Secrets (private keys, shared secrets,
@@ -167,5 +168,26 @@ int ofs_launch_kdf_info(const struct ofs_launch_kdf_input *in,
 			uint8_t info[OFS_LAUNCH_INFO_LEN]);
 
 void ofs_launch_keys_wipe(struct ofs_launch_keys *keys);
+
+/*
+ * The launch receipt (struct ofs_hw_receipt in hw.h): the device's proof,
+ * to the other holder of receipt_mac_key, that it loaded exactly these
+ * components in this session.
+ *   mac = HMAC-SHA-256(receipt_mac_key, label || session id ||
+ *                      SHA-256(report) || kernel || initrd || cmdline)
+ * with each component's flat SHA-256, or 32 zero bytes when it is absent
+ * (digest[i] NULL), as in the launch key's info.  -EINVAL, -EIO (then mac
+ * is all zero).
+ */
+#define OFS_RECEIPT_LABEL	"offload-sec/v1/receipt"
+#define OFS_RECEIPT_LABEL_LEN	(sizeof(OFS_RECEIPT_LABEL) - 1)
+#define OFS_RECEIPT_MSG_LEN	(OFS_RECEIPT_LABEL_LEN + OFS_SESSION_ID_LEN + \
+				 (1 + OFS_LAUNCH_NCOMPONENTS) * OFS_SHA256_LEN)
+
+int ofs_launch_receipt_mac(const struct ofs_launch_keys *keys,
+			   const uint8_t session_id[OFS_SESSION_ID_LEN],
+			   const uint8_t report_sha256[OFS_SHA256_LEN],
+			   const uint8_t *const digest[OFS_LAUNCH_NCOMPONENTS],
+			   uint8_t mac[OFS_SHA256_LEN]);
 
 #endif

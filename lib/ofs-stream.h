@@ -161,6 +161,42 @@ int ofs_stream_dec_next(const struct ofs_stream_dec *d, uint64_t *index,
  */
 int ofs_stream_open(struct ofs_stream_dec *d, const void *rec, size_t rec_len,
 		    void *dst, size_t dst_len, size_t *pt_len);
+
+/*
+ * Scatter-gather: the card decrypts from scattered host pages straight into
+ * scattered guest pages.  A cursor is a position in a list of segments;
+ * empty segments are allowed and skipped.  Every segment from the cursor on
+ * must be valid for its whole length (only the cursor itself is checked).
+ */
+struct ofs_iov {
+	uint8_t *base;
+	size_t len;
+};
+
+struct ofs_iov_cursor {
+	const struct ofs_iov *iov;
+	size_t n;	/* segments in iov */
+	size_t idx;	/* current segment, <= n */
+	size_t off;	/* offset in it, <= iov[idx].len */
+};
+
+/*
+ * Consumes exactly one record from src (its length follows from the
+ * decoder's next expected chunk), writes its plaintext at dst, advances
+ * both cursors.  Same checks, errors and finality as ofs_stream_open(); on
+ * failure wipes every plaintext byte it wrote and leaves the cursors where
+ * they were.
+ *
+ * Records carry no length of their own: bytes in src beyond the expected
+ * record are left for the next call, and a src holding fewer bytes than
+ * the expected record is a short record (-EMSGSIZE, or -ERANGE for the
+ * final chunk).  -ENOBUFS when dst holds fewer bytes than the chunk (the
+ * stream stays usable); -EINVAL for a malformed cursor.  Src and dst must
+ * not overlap.
+ */
+int ofs_stream_open_iov(struct ofs_stream_dec *d, struct ofs_iov_cursor *src,
+			struct ofs_iov_cursor *dst, size_t *pt_len);
+
 /* 0 once the final chunk is in; -ENODATA before (truncation), -ECANCELED. */
 int ofs_stream_dec_finish(const struct ofs_stream_dec *d);
 void ofs_stream_dec_free(struct ofs_stream_dec *d);

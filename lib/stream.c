@@ -149,14 +149,48 @@ wipe_out:
 	return -EIO;
 }
 
+/*
+ * Decrypts len bytes of the message gcm_start() began.  GCM is a stream
+ * mode: every byte in comes out at once, however the message is split, so
+ * a scattered message is decrypted piece by piece with no bounce buffer.
+ */
+static int gcm_decrypt(struct ofs_gcm *g, const uint8_t *in, size_t len,
+		       uint8_t *out)
+{
+	int outl;
+
+	if (!len)
+		return 0;
+	if (EVP_DecryptUpdate(g->ctx, out, &outl, in, (int)len) != 1 ||
+	    (size_t)outl != len)
+		return -EIO;
+	return 0;
+}
+
+/* Ends a decryption: -EBADMSG unless tag authenticates all of it. */
+static int gcm_check_tag(struct ofs_gcm *g,
+			 const uint8_t tag[OFS_STREAM_TAG_LEN])
+{
+	uint8_t none[OFS_STREAM_TAG_LEN];	/* Final writes nothing in GCM */
+	OSSL_PARAM params[2];
+	int outl;
+
+	params[0] = tag_param((uint8_t *)tag);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_CIPHER_CTX_set_params(g->ctx, params) != 1)
+		return -EIO;
+	/* The tag is compared here, after the plaintext was written. */
+	if (EVP_DecryptFinal_ex(g->ctx, none, &outl) != 1)
+		return -EBADMSG;
+	return 0;
+}
+
 int ofs_gcm_open(struct ofs_gcm *g, const uint8_t nonce[OFS_STREAM_NONCE_LEN],
 		 const uint8_t *aad, size_t aad_len,
 		 const uint8_t *in, size_t len,
 		 const uint8_t tag[OFS_STREAM_TAG_LEN], uint8_t *out)
 {
-	OSSL_PARAM params[2];
-	int ret = -EIO;
-	int outl;
+	int ret;
 
 	if (!gcm_args_ok(g, nonce, aad, aad_len, in, len, out, tag)) {
 		if (out && len <= OFS_GCM_MAX_LEN)
@@ -165,20 +199,15 @@ int ofs_gcm_open(struct ofs_gcm *g, const uint8_t nonce[OFS_STREAM_NONCE_LEN],
 	}
 	if (len > OFS_GCM_MAX_LEN)
 		return -EMSGSIZE;
-	if (gcm_start(g, 0, nonce, aad, aad_len))
+	ret = gcm_start(g, 0, nonce, aad, aad_len);
+	if (ret)
 		goto wipe_out;
-	if (len && (EVP_DecryptUpdate(g->ctx, out, &outl, in, (int)len) != 1 ||
-		    (size_t)outl != len))
+	ret = gcm_decrypt(g, in, len, out);
+	if (ret)
 		goto wipe_out;
-	params[0] = tag_param((uint8_t *)tag);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_CIPHER_CTX_set_params(g->ctx, params) != 1)
+	ret = gcm_check_tag(g, tag);
+	if (ret)
 		goto wipe_out;
-	/* The tag is compared here, after the plaintext was written. */
-	if (EVP_DecryptFinal_ex(g->ctx, out + len, &outl) != 1) {
-		ret = -EBADMSG;
-		goto wipe_out;
-	}
 	return 0;
 
 wipe_out:
@@ -498,12 +527,108 @@ int ofs_stream_dec_next(const struct ofs_stream_dec *d, uint64_t *index,
 	return 0;
 }
 
+/* ---- scatter-gather cursors ---- */
+
+static size_t min_len(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+static bool cursor_ok(const struct ofs_iov_cursor *c)
+{
+	if (!c || (!c->iov && c->n) || c->idx > c->n)
+		return false;
+	return c->idx < c->n ? c->off <= c->iov[c->idx].len : !c->off;
+}
+
+/* Bytes left in the current segment, after stepping over exhausted and
+ * empty ones; 0 only at the end of the list. */
+static size_t cursor_seg(struct ofs_iov_cursor *c)
+{
+	while (c->idx < c->n && c->off == c->iov[c->idx].len) {
+		c->idx++;
+		c->off = 0;
+	}
+	return c->idx < c->n ? c->iov[c->idx].len - c->off : 0;
+}
+
+static uint8_t *cursor_ptr(const struct ofs_iov_cursor *c)
+{
+	return c->iov[c->idx].base + c->off;
+}
+
+/* Bytes from the cursor on, but counted no further than want: a guest's
+ * list can be long, and one call walks only what one chunk needs. */
+static size_t cursor_avail(struct ofs_iov_cursor c, size_t want)
+{
+	size_t have = 0, n;
+
+	while (have < want && (n = cursor_seg(&c))) {
+		have += n;
+		c.off += n;
+	}
+	return min_len(have, want);
+}
+
+/* Copies len bytes (the caller counted them) out and advances. */
+static void cursor_read(struct ofs_iov_cursor *c, uint8_t *out, size_t len)
+{
+	size_t n;
+
+	while (len && (n = min_len(cursor_seg(c), len))) {
+		memcpy(out, cursor_ptr(c), n);
+		out += n;
+		len -= n;
+		c->off += n;
+	}
+}
+
+/* Takes the cursor by value: wiping does not move the caller's. */
+static void cursor_wipe(struct ofs_iov_cursor c, size_t len)
+{
+	size_t n;
+
+	while (len && (n = min_len(cursor_seg(&c), len))) {
+		OPENSSL_cleanse(cursor_ptr(&c), n);
+		len -= n;
+		c.off += n;
+	}
+}
+
+/*
+ * Decrypts len bytes from src to dst, each piece as long as both current
+ * segments allow.  *written counts the bytes dst may have received, so
+ * that a failure can wipe exactly those.
+ */
+static int gcm_decrypt_iov(struct ofs_gcm *g, struct ofs_iov_cursor *src,
+			   struct ofs_iov_cursor *dst, size_t len,
+			   size_t *written)
+{
+	size_t n;
+	int ret;
+
+	while (*written < len) {
+		n = min_len(len - *written,
+			    min_len(cursor_seg(src), cursor_seg(dst)));
+		if (!n)
+			return -EIO;	/* both were counted: cannot happen */
+		*written += n;
+		ret = gcm_decrypt(g, cursor_ptr(src), n, cursor_ptr(dst));
+		if (ret)
+			return ret;
+		src->off += n;
+		dst->off += n;
+	}
+	return 0;
+}
+
 /*
  * Everything that can be said about a record before decrypting it, in the
  * order that gives the most specific errno.  Returns the chunk's length.
  */
-static int check_record(const struct stream *s, const uint8_t *r,
-			size_t rec_len, size_t *len)
+static int check_record(const struct stream *s,
+			const uint8_t r[OFS_STREAM_HDR_LEN], size_t rec_len,
+			size_t *len)
 {
 	uint64_t index;
 	uint32_t id;
@@ -540,55 +665,104 @@ static int check_record(const struct stream *s, const uint8_t *r,
 	return 0;
 }
 
-int ofs_stream_open(struct ofs_stream_dec *d, const void *rec, size_t rec_len,
-		    void *dst, size_t dst_len, size_t *pt_len)
+/*
+ * The one decryption path under ofs_stream_open() and ofs_stream_open_iov():
+ * the record is the rec_len bytes at src (all of them there).  Works on
+ * copies of the cursors and commits them only on success; on failure wipes
+ * the plaintext it wrote.
+ */
+static int open_record(struct stream *s, struct ofs_iov_cursor *src,
+		       size_t rec_len, struct ofs_iov_cursor *dst,
+		       size_t *pt_len)
 {
 	uint8_t aad[OFS_STREAM_AAD_LEN], nonce[OFS_STREAM_NONCE_LEN];
-	const uint8_t *r = rec;
-	struct stream *s;
-	size_t len;
+	uint8_t hdr[OFS_STREAM_HDR_LEN] = { 0 }, tag[OFS_STREAM_TAG_LEN];
+	struct ofs_iov_cursor in = *src, out = *dst;
+	size_t len, want, written = 0;
 	bool final;
 	int ret;
 
-	if (!d || !rec || !pt_len || (!dst && dst_len)) {
-		ret = -EINVAL;
-		goto wipe_dst;
+	if (s->state == STREAM_FAILED)
+		return -ECANCELED;
+	if (s->state == STREAM_OPEN) {
+		want = chunk_len(&s->p, s->next, s->last);
+		/* The caller's own mistake: reported, but it does not kill
+		 * the stream. */
+		if (cursor_avail(out, want) < want)
+			return -ENOBUFS;
 	}
-	s = &d->s;
-	if (s->state == STREAM_FAILED) {
-		ret = -ECANCELED;
-		goto wipe_dst;
-	}
-	/* The caller's own mistake: reported, but it does not kill the
-	 * stream. */
-	if (s->state == STREAM_OPEN &&
-	    dst_len < chunk_len(&s->p, s->next, s->last)) {
-		ret = -ENOBUFS;
-		goto wipe_dst;
-	}
-	ret = check_record(s, r, rec_len, &len);
+	/* Gathered, as the header may straddle segments; check_record()
+	 * looks at no header byte of a record shorter than the overhead. */
+	cursor_read(&in, hdr, rec_len < sizeof(hdr) ? rec_len : sizeof(hdr));
+	ret = check_record(s, hdr, rec_len, &len);
 	if (ret)
 		goto kill_stream;
 
 	final = s->next == s->last;
 	chunk_context(s, s->next, final, aad, nonce);
-	ret = ofs_gcm_open(s->gcm, nonce, aad, sizeof(aad),
-			   r + OFS_STREAM_HDR_LEN, len,
-			   r + OFS_STREAM_HDR_LEN + len, dst);
+	ret = gcm_start(s->gcm, 0, nonce, aad, sizeof(aad));
 	if (ret)
 		goto kill_stream;
+	ret = gcm_decrypt_iov(s->gcm, &in, &out, len, &written);
+	if (ret)
+		goto wipe_written;
+	cursor_read(&in, tag, sizeof(tag));
+	ret = gcm_check_tag(s->gcm, tag);
+	if (ret)
+		goto wipe_written;
+
+	*src = in;
+	*dst = out;
 	*pt_len = len;
 	s->next++;
 	if (final)
 		s->state = STREAM_COMPLETE;
 	return 0;
 
+wipe_written:
+	cursor_wipe(*dst, written);
 kill_stream:
 	s->state = STREAM_FAILED;
-wipe_dst:
-	if (dst && dst_len)
+	return ret;
+}
+
+int ofs_stream_open(struct ofs_stream_dec *d, const void *rec, size_t rec_len,
+		    void *dst, size_t dst_len, size_t *pt_len)
+{
+	/* The core only reads from src: the cast does not lead to a write. */
+	const struct ofs_iov src_seg = { (uint8_t *)rec, rec_len };
+	const struct ofs_iov dst_seg = { dst, dst_len };
+	struct ofs_iov_cursor src = { &src_seg, 1, 0, 0 };
+	struct ofs_iov_cursor out = { &dst_seg, 1, 0, 0 };
+	int ret;
+
+	if (!d || !rec || !pt_len || (!dst && dst_len))
+		ret = -EINVAL;
+	else
+		ret = open_record(&d->s, &src, rec_len, &out, pt_len);
+	/* Stricter than the core: the whole of dst, whatever the reason, as
+	 * this function has always promised. */
+	if (ret && dst && dst_len)
 		OPENSSL_cleanse(dst, dst_len);
 	return ret;
+}
+
+int ofs_stream_open_iov(struct ofs_stream_dec *d, struct ofs_iov_cursor *src,
+			struct ofs_iov_cursor *dst, size_t *pt_len)
+{
+	const struct stream *s;
+	size_t rec_len = 0;
+
+	if (!d || !pt_len || !cursor_ok(src) || !cursor_ok(dst) || src == dst)
+		return -EINVAL;
+	s = &d->s;
+	/* Records carry no length: the one expected is as long as the chunk
+	 * the decryptor takes next, or as what src still holds if that is
+	 * less (then check_record() calls it short). */
+	if (s->state == STREAM_OPEN)
+		rec_len = cursor_avail(*src, OFS_STREAM_RECORD_LEN(
+				chunk_len(&s->p, s->next, s->last)));
+	return open_record(&d->s, src, rec_len, dst, pt_len);
 }
 
 int ofs_stream_dec_finish(const struct ofs_stream_dec *d)

@@ -21,6 +21,10 @@
  * rsp.out_len, then writes rsp.tag = req.tag last and raises MSI-X vector
  * OFS_HW_VEC_MBOX.  One command is outstanding at a time.
  *
+ * rsp.out_len is 0 for every status but two: OFFLOAD_SEC_DS_OK, and
+ * OFFLOAD_SEC_DS_NO_SPACE, whose out[] holds the sizes the command needed
+ * (struct ofs_hw_blob_out).  The driver copies out[] for both.
+ *
  * Bulk data never goes through the mailbox: a request names a list of
  * struct ofs_hw_sg in host memory (itself read by DMA), and the device
  * moves the data by DMA.
@@ -177,6 +181,19 @@ struct ofs_hw_dma_selftest_out {
  * the flat SHA-256 of its bytes and loaded as its own encrypted stream
  * (stream id = component + 1).  A component never measured is absent
  * from the report and may not be loaded.
+ *
+ * Common to every session command:
+ *  - A handle no open session has (0 included) is
+ *    OFFLOAD_SEC_DS_NO_SESSION; a session in FAILED answers every
+ *    command but ABORT with OFFLOAD_SEC_DS_FAILED.
+ *  - Reserved fields and padding must be zero and a component index
+ *    below OFS_HW_NUM_COMPONENTS (BAD_FIELD); lists are checked as for
+ *    every command (BAD_DMA, BAD_LENGTH for too many entries).  Such a
+ *    malformed request, like BAD_STATE, leaves the session as it was:
+ *    only what the device read and refused (a confirmation, a chunk, the
+ *    loaded image) fails it.
+ *  - The device keeps secrets only in the session: its ephemeral ECDH
+ *    key from ATTEST to CONFIRM, the launch keys from CONFIRM to the end.
  */
 #define OFS_HW_MAX_SESSIONS	64
 #define OFS_HW_NUM_COMPONENTS	3
@@ -188,7 +205,12 @@ struct ofs_hw_dma_selftest_out {
 #define OFS_HW_P384_POINT_LEN	97	/* uncompressed SEC1: 0x04 || x || y */
 #define OFS_HW_MAX_DEST_SG	0x100000U	/* 4 GiB of 4 KiB pages */
 
-/* SESSION_CREATE: in */
+/*
+ * SESSION_CREATE: in.  A chunk size other than 0 must be a power of two
+ * from 4 KiB to 16 MiB (else BAD_LENGTH); NO_SLOT when all
+ * OFS_HW_MAX_SESSIONS are open.  Handles are never 0 and not given again
+ * while the device runs (until 2^32 sessions later).
+ */
 struct ofs_hw_session_create {
 	__le32 chunk_size;	/* stream chunk size, 0 = 1 MiB default */
 	__le32 reserved[3];
@@ -206,7 +228,9 @@ struct ofs_hw_session {
 /*
  * MEASURE: in.  Components are measured in pieces; offset is how many
  * bytes of the component came before this piece, so that a lost or
- * repeated piece is caught (OFFLOAD_SEC_DS_BAD_STATE).
+ * repeated piece is caught (OFFLOAD_SEC_DS_BAD_STATE).  A piece may be
+ * empty.  After the FINAL piece the component is sealed (BAD_STATE for
+ * more); after ATTEST nothing is measured any more (BAD_STATE).
  */
 struct ofs_hw_measure {
 	__le32 handle;
@@ -227,6 +251,13 @@ struct ofs_hw_measure_out {
  * ATTEST: in.  The device makes its ephemeral ECDH key, signs the report
  * with its Alias key and writes the COSE_Sign1 bytes into report.  Every
  * component being measured must have had its FINAL piece.
+ *
+ * Once per session, and only with at least one sealed component and none
+ * half-measured (else BAD_STATE).  host_pub must be an uncompressed P-384
+ * point on the curve (else BAD_FIELD).  The report fills the list from its
+ * start; its length is in the reply.  With NO_SPACE (report.len too small,
+ * 0 to ask) the reply says the length needed and the device keeps
+ * nothing: the session stays MEASURED and a retry signs afresh.
  */
 struct ofs_hw_attest {
 	__le32 handle;
@@ -243,7 +274,10 @@ struct ofs_hw_blob_out {
 	__le32 reserved[2];
 };
 
-/* GET_CHAIN: in.  DER DeviceID certificate, then DER Alias certificate. */
+/*
+ * GET_CHAIN: in.  DER DeviceID certificate, then DER Alias certificate,
+ * back to back from the list's start.  Names no session: any time.
+ */
 struct ofs_hw_get_chain {
 	struct ofs_hw_sg_list out;
 };
@@ -253,6 +287,14 @@ struct ofs_hw_get_chain {
  * report: checked against the device's trust store, the report digest and
  * nonce, its validity window and verdict; then the launch keys are derived
  * inside the device.
+ *
+ * confirmation.len is 1..4096 (else BAD_LENGTH); only in ATTESTED (a
+ * second confirmation, even the accepted one again, is BAD_STATE).  The
+ * checks, in order: bytes that are no confirmation (BAD_CONFIRMATION); no
+ * trusted RAS key signed it (UNTRUSTED); another report's digest or
+ * nonce (WRONG_REPORT); the device's clock outside [issued-at, expiry)
+ * (EXPIRED); a verdict other than affirming, warning included
+ * (NOT_AFFIRMED).  Each of these fails the session.
  */
 struct ofs_hw_confirm {
 	__le32 handle;
@@ -265,6 +307,10 @@ struct ofs_hw_confirm {
  * registered (and, host side, pinned) for the session's life so that the
  * device can scrub it on failure.  At most OFS_HW_MAX_DEST_SG entries;
  * its length must be at least the component's measured size.
+ *
+ * Accepted from the component's FINAL piece until its first LOAD (then
+ * BAD_STATE); a second SET_DEST before that replaces the first.  Too
+ * short: BAD_LENGTH.
  */
 struct ofs_hw_set_dest {
 	__le32 handle;
@@ -276,6 +322,11 @@ struct ofs_hw_set_dest {
  * LOAD: in.  Whole stream records of one component, in order; the device
  * decrypts each straight into the registered destination, checks its tag
  * and hashes the plaintext.
+ *
+ * After CONFIRM and the component's SET_DEST (else BAD_STATE).  src holds
+ * at least one record (else BAD_LENGTH); a record refused for any reason
+ * (tag, order, replay, another stream, bytes after the final chunk or a
+ * partial record at the end) is STREAM_REJECTED.
  */
 struct ofs_hw_load {
 	__le32 handle;
@@ -290,7 +341,11 @@ struct ofs_hw_load_out {
 	__le32 reserved;
 };
 
-/* FINISH, ABORT: in */
+/*
+ * FINISH, ABORT: in.  FINISH before CONFIRM is BAD_STATE; after it,
+ * FINISH ends the session whatever it answers (INCOMPLETE, DIGEST_MISMATCH
+ * scrub the destinations).  ABORT takes a session in any state.
+ */
 struct ofs_hw_session_ref {
 	__le32 handle;
 	__le32 reserved;
@@ -301,6 +356,8 @@ struct ofs_hw_session_ref {
  * receipt key over "offload-sec/v1/receipt" || session id || SHA-256 of
  * the report || the component digests (absent = 32 zero bytes), proving
  * to the key's other holder that this device loaded exactly those bytes.
+ * The label is the 22 ASCII bytes, no terminator; loaded[] is the bytes
+ * of each component (0 if absent).  libofs: ofs_launch_receipt_mac().
  */
 struct ofs_hw_receipt {
 	__u8 mac[32];

@@ -69,7 +69,7 @@ static void unknown_opcode(void **state)
 
 	fake_request(f, 0, NULL, 0);
 	fake_expect(f, OFFLOAD_SEC_DS_BAD_OPCODE);
-	fake_request(f, 3, NULL, 0);
+	fake_request(f, OFS_HW_OP_ABORT + 1, NULL, 0);
 	fake_expect(f, OFFLOAD_SEC_DS_BAD_OPCODE);
 	fake_request(f, UINT32_MAX, NULL, 0);
 	fake_expect(f, OFFLOAD_SEC_DS_BAD_OPCODE);

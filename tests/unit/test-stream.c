@@ -5,7 +5,11 @@
  * and an independent reference (nonce and AAD built here, byte by byte, from
  * docs/stream-format.md, sealed with a different EVP call sequence), and
  * every attack the decryptor must refuse - each with its own errno and a
- * wiped destination.
+ * wiped destination.  All decryption tests run twice: through
+ * ofs_stream_open(), then through ofs_stream_open_iov() with records and
+ * destinations cut into nasty segmentations (1-byte segments, header and
+ * tag straddling, empty segments, src and dst boundaries that never line
+ * up), laid out out of order with guard bytes between the segments.
  *
  * Reads tests/vectors/stream-v1.txt relative to the working directory (the
  * top of the tree, as tests/run and make run it), or $OFS_TEST_VECTORS.
@@ -13,6 +17,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +60,163 @@ static void pattern(uint8_t *p, size_t len, unsigned int seed)
 
 	for (i = 0; i < len; i++)
 		p[i] = (uint8_t)(i * 131 + seed + (i >> 12));
+}
+
+static size_t min_len(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/* ---- the scatter-gather path ---- */
+
+/* Segment lengths, used in turn and cycled; 0 is an empty segment. */
+struct cut {
+	size_t n;
+	size_t len[6];
+};
+
+static const struct plan {
+	struct cut src, dst;
+} plans[] = {
+	/* 1-byte segments everywhere */
+	{ { 1, { 1 } }, { 1, { 1 } } },
+	/* header and tag straddle; src and dst boundaries never line up */
+	{ { 5, { 5, 11, 0, 4093, 7 } }, { 4, { 7, 0, 4095, 3 } } },
+	/* a lone header, then pages; many tiny dst pieces */
+	{ { 2, { 16, 4096 } }, { 3, { 1, 2, 13 } } },
+	/* one src segment, page-sized dst pieces */
+	{ { 1, { SIZE_MAX } }, { 1, { 4096 } } },
+};
+#define N_PLANS		(sizeof(plans) / sizeof(plans[0]))
+#define GAP		8
+#define GUARD		0x5c
+
+/* Decrypt through ofs_stream_open_iov(), each call cut by the next plan. */
+static bool via_iov;
+static size_t plan_next;
+
+/* A buffer cut into segments laid out in reverse order with guard bytes
+ * between them, so that touching a byte past a segment's end shows. */
+struct scatter {
+	struct ofs_iov *iov;
+	size_t n;
+	uint8_t *arena;
+	size_t arena_len;
+};
+
+static size_t cut_count(const struct cut *c, size_t len)
+{
+	size_t n = 0;
+
+	for (; len; n++)
+		len -= min_len(c->len[n % c->n], len);
+	return n;
+}
+
+static void scatter_new(struct scatter *sc, const uint8_t *buf, size_t len,
+			const struct cut *c)
+{
+	size_t k, seg, at, done = 0;
+
+	sc->n = cut_count(c, len);
+	sc->arena_len = len + GAP * (sc->n + 1);
+	sc->arena = malloc(sc->arena_len);
+	sc->iov = calloc(sc->n + 1, sizeof(*sc->iov));
+	assert_non_null(sc->arena);
+	assert_non_null(sc->iov);
+	memset(sc->arena, GUARD, sc->arena_len);
+	at = sc->arena_len;
+	for (k = 0; k < sc->n; k++, done += seg) {
+		seg = min_len(c->len[k % c->n], len - done);
+		at -= seg + GAP;
+		sc->iov[k].base = sc->arena + at;
+		sc->iov[k].len = seg;
+		if (seg)
+			memcpy(sc->iov[k].base, buf + done, seg);
+	}
+}
+
+static struct ofs_iov_cursor scatter_cursor(const struct scatter *sc)
+{
+	return (struct ofs_iov_cursor){ .iov = sc->iov, .n = sc->n };
+}
+
+/* Copies the segments back to buf (unless NULL), checks that nothing
+ * outside them was touched, frees. */
+static void scatter_take(struct scatter *sc, uint8_t *buf)
+{
+	size_t k, i, done = 0;
+
+	for (k = 0; k < sc->n; k++) {
+		if (buf && sc->iov[k].len)
+			memcpy(buf + done, sc->iov[k].base, sc->iov[k].len);
+		done += sc->iov[k].len;
+		if (sc->iov[k].len)
+			memset(sc->iov[k].base, GUARD, sc->iov[k].len);
+	}
+	for (i = 0; i < sc->arena_len; i++)
+		assert_int_equal(sc->arena[i], GUARD);
+	free(sc->arena);
+	free(sc->iov);
+}
+
+static size_t cursor_pos(const struct ofs_iov_cursor *c)
+{
+	size_t i, pos = c->off;
+
+	for (i = 0; i < c->idx; i++)
+		pos += c->iov[i].len;
+	return pos;
+}
+
+/*
+ * ofs_stream_open() through the iov path: the record and dst scattered,
+ * the plaintext gathered back into dst.  Checks the cursors: moved past
+ * exactly the record and the chunk on success, not moved on failure.
+ */
+static int open_iov(struct ofs_stream_dec *d, const uint8_t *rec,
+		    size_t rec_len, uint8_t *dst, size_t dst_len, size_t *got)
+{
+	const struct plan *pl = &plans[plan_next++ % N_PLANS];
+	struct ofs_iov_cursor src, out, src0, out0;
+	struct scatter in, sd;
+	int ret;
+
+	scatter_new(&in, rec, rec_len, &pl->src);
+	scatter_new(&sd, dst, dst_len, &pl->dst);
+	src = src0 = scatter_cursor(&in);
+	out = out0 = scatter_cursor(&sd);
+	ret = ofs_stream_open_iov(d, &src, &out, got);
+	if (ret) {
+		assert_memory_equal(&src, &src0, sizeof(src));
+		assert_memory_equal(&out, &out0, sizeof(out));
+	} else {
+		assert_int_equal(cursor_pos(&src), OFS_STREAM_RECORD_LEN(*got));
+		assert_int_equal(cursor_pos(&out), *got);
+	}
+	scatter_take(&in, NULL);
+	scatter_take(&sd, dst);
+	return ret;
+}
+
+static int open_any(struct ofs_stream_dec *d, const uint8_t *rec,
+		    size_t rec_len, uint8_t *dst, size_t dst_len, size_t *got)
+{
+	if (via_iov)
+		return open_iov(d, rec, rec_len, dst, dst_len, got);
+	return ofs_stream_open(d, rec, rec_len, dst, dst_len, got);
+}
+
+/* The iov path wipes what it wrote, nothing more: every byte is either
+ * the caller's 0xaa or wiped, none is plaintext. */
+static int wiped_or_untouched(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] && p[i] != 0xaa)
+			return 0;
+	return 1;
 }
 
 static const uint8_t key1[32] = {
@@ -148,9 +310,8 @@ static void open_all(const struct sealed *s, const uint8_t *key)
 		assert_int_equal(ofs_stream_dec_finish(d), -ENODATA);
 		assert_int_equal(ofs_stream_dec_next(d, &index, &off, &len), 0);
 		assert_int_equal(index, i);
-		assert_int_equal(ofs_stream_open(d, s->rec[i], s->rec_len[i],
-						 len ? img + off : NULL, len,
-						 &got), 0);
+		assert_int_equal(open_any(d, s->rec[i], s->rec_len[i],
+					  len ? img + off : NULL, len, &got), 0);
 		assert_int_equal(got, len);
 	}
 	assert_int_equal(ofs_stream_dec_finish(d), 0);
@@ -171,9 +332,12 @@ static void expect_fail(struct ofs_stream_dec *d, const uint8_t *rec,
 	size_t got = 12345;
 
 	memset(dst, 0xaa, sizeof(dst));
-	assert_int_equal(ofs_stream_open(d, rec, rec_len, dst, sizeof(dst),
-					 &got), err);
-	assert_true(all_zero(dst, sizeof(dst)));
+	assert_int_equal(open_any(d, rec, rec_len, dst, sizeof(dst), &got),
+			 err);
+	if (via_iov)
+		assert_true(wiped_or_untouched(dst, sizeof(dst)));
+	else
+		assert_true(all_zero(dst, sizeof(dst)));
 	assert_int_equal(got, 12345);
 }
 
@@ -183,8 +347,7 @@ static void expect_ok(struct ofs_stream_dec *d, const uint8_t *rec,
 	static uint8_t dst[2 * CS];
 	size_t got;
 
-	assert_int_equal(ofs_stream_open(d, rec, rec_len, dst, sizeof(dst),
-					 &got), 0);
+	assert_int_equal(open_any(d, rec, rec_len, dst, sizeof(dst), &got), 0);
 	assert_int_equal(got, want_len);
 	assert_memory_equal(dst, want, want_len);
 }
@@ -391,10 +554,9 @@ static void vector_check(const struct vector *v)
 	assert_non_null(img);
 	assert_int_equal(ofs_stream_dec_new(&d, v->key, &v->p), 0);
 	for (i = 0, off = 0; i < n; i++, off += len)
-		assert_int_equal(ofs_stream_open(d, v->rec[i], v->rec_len[i],
-						 img + off,
-						 v->p.total_len + 1 - off,
-						 &len), 0);
+		assert_int_equal(open_any(d, v->rec[i], v->rec_len[i],
+					  img + off, v->p.total_len + 1 - off,
+					  &len), 0);
 	assert_int_equal(ofs_stream_dec_finish(d), 0);
 	assert_memory_equal(img, v->pt, v->p.total_len);
 	ofs_stream_dec_free(d);
@@ -626,6 +788,28 @@ static uint8_t *copy_rec(const struct attack *a, uint64_t i)
 
 	memcpy(buf, a->s.rec[i], a->s.rec_len[i]);
 	return buf;
+}
+
+static void oversize_iov(struct attack *a, uint8_t *rec)
+{
+	const struct ofs_iov seg = { rec, a->s.rec_len[0] + 16 };
+	struct ofs_iov_cursor src = { &seg, 1, 0, 0 }, out, out0;
+	static uint8_t dst[CS];
+	const struct ofs_iov dseg = { dst, sizeof(dst) };
+	size_t got;
+
+	out = (struct ofs_iov_cursor){ &dseg, 1, 0, 0 };
+	memset(rec + a->s.rec_len[0], 0x33, 16);
+	assert_int_equal(ofs_stream_open_iov(a->d, &src, &out, &got), 0);
+	assert_int_equal(got, CS);
+	assert_memory_equal(dst, a->s.pt, CS);
+	assert_int_equal(cursor_pos(&src), a->s.rec_len[0]);
+	out = out0 = (struct ofs_iov_cursor){ &dseg, 1, 0, 0 };
+	assert_int_equal(ofs_stream_open_iov(a->d, &src, &out, &got),
+			 -EMSGSIZE);
+	assert_int_equal(cursor_pos(&src), a->s.rec_len[0]);
+	assert_memory_equal(&out, &out0, sizeof(out));
+	expect_dead(a->d, &a->s);
 }
 
 static void chunk_ok(struct attack *a, uint64_t i)
@@ -933,6 +1117,12 @@ static void attack_oversize(void **state)
 	struct attack *a = *state;
 	uint8_t *rec = copy_rec(a, 0);
 
+	if (via_iov) {
+		/* No record length on this path: the 16 extra bytes are
+		 * left in src and taken as the next record, a runt. */
+		oversize_iov(a, rec);
+		return;
+	}
 	expect_fail(a->d, rec, a->s.rec_len[0] + 16, -EMSGSIZE);
 	expect_dead(a->d, &a->s);
 }
@@ -972,9 +1162,13 @@ static void small_destination(void **state)
 	size_t len;
 
 	memset(dst, 0xaa, sizeof(dst));
-	assert_int_equal(ofs_stream_open(a->d, a->s.rec[0], a->s.rec_len[0],
-					 dst, CS - 1, &len), -ENOBUFS);
-	assert_true(all_zero(dst, CS - 1));
+	assert_int_equal(open_any(a->d, a->s.rec[0], a->s.rec_len[0], dst,
+				  CS - 1, &len), -ENOBUFS);
+	/* ofs_stream_open() wipes all of dst; the iov path wrote nothing. */
+	if (via_iov)
+		assert_true(wiped_or_untouched(dst, CS - 1) && dst[0] == 0xaa);
+	else
+		assert_true(all_zero(dst, CS - 1));
 	/* The caller's mistake does not kill the stream. */
 	chunk_ok(a, 0);
 }
@@ -991,6 +1185,118 @@ static void bad_args_keep_stream(void **state)
 	assert_int_equal(ofs_stream_open(a->d, a->s.rec[0], a->s.rec_len[0],
 					 NULL, CS, &len), -EINVAL);
 	chunk_ok(a, 0);
+}
+
+/* ---- the iov path only ---- */
+
+/* The way the card uses it: the records back to back in scattered host
+ * pages, the image in scattered guest pages; one call per record. */
+static void iov_whole_stream(void **state)
+{
+	struct ofs_stream_params p = params(5, CS, 3 * CS + 100);
+	struct ofs_iov_cursor src, out;
+	struct ofs_stream_dec *d;
+	struct scatter in, img;
+	size_t i, off, all, got;
+	uint8_t *recs, *back;
+	struct sealed s;
+
+	seal_all(&s, key1, &p);
+	for (all = 0, i = 0; i < s.n; i++)
+		all += s.rec_len[i];
+	recs = malloc(all);
+	back = calloc(1, p.total_len);
+	assert_non_null(recs);
+	assert_non_null(back);
+	for (off = 0, i = 0; i < s.n; off += s.rec_len[i++])
+		memcpy(recs + off, s.rec[i], s.rec_len[i]);
+	for (i = 0; i < N_PLANS; i++) {
+		scatter_new(&in, recs, all, &plans[i].src);
+		scatter_new(&img, back, p.total_len, &plans[i].dst);
+		src = scatter_cursor(&in);
+		out = scatter_cursor(&img);
+		assert_int_equal(ofs_stream_dec_new(&d, key1, &p), 0);
+		while (ofs_stream_dec_finish(d) == -ENODATA)
+			assert_int_equal(ofs_stream_open_iov(d, &src, &out,
+							     &got), 0);
+		assert_int_equal(cursor_pos(&src), all);
+		assert_int_equal(cursor_pos(&out), p.total_len);
+		/* Nothing after the final chunk, even with src at its end. */
+		assert_int_equal(ofs_stream_open_iov(d, &src, &out, &got),
+				 -EOVERFLOW);
+		ofs_stream_dec_free(d);
+		scatter_take(&in, NULL);
+		scatter_take(&img, back);
+		assert_memory_equal(back, s.pt, p.total_len);
+		memset(back, 0, p.total_len);
+	}
+	free(back);
+	free(recs);
+	sealed_free(&s);
+}
+
+/* A failed tag wipes exactly the chunk's bytes of dst, and no more. */
+static void iov_wipe_exact(void **state)
+{
+	struct attack *a = *state;
+	uint8_t *rec = copy_rec(a, 0);
+	static uint8_t dst[2 * CS];
+	struct ofs_stream_dec *d;
+	size_t i, j, got;
+
+	rec[a->s.rec_len[0] - 1] ^= 1;
+	for (i = 0; i < N_PLANS; i++) {
+		memset(dst, 0xaa, sizeof(dst));
+		plan_next = i;
+		assert_int_equal(ofs_stream_dec_new(&d, key1, &a->p), 0);
+		assert_int_equal(open_iov(d, rec, a->s.rec_len[0], dst,
+					  sizeof(dst), &got), -EBADMSG);
+		assert_true(all_zero(dst, CS));
+		for (j = CS; j < sizeof(dst); j++)
+			assert_int_equal(dst[j], 0xaa);
+		ofs_stream_dec_free(d);
+	}
+}
+
+static void expect_einval(struct ofs_stream_dec *d,
+			  struct ofs_iov_cursor *src,
+			  struct ofs_iov_cursor *dst, size_t *got)
+{
+	assert_int_equal(ofs_stream_open_iov(d, src, dst, got), -EINVAL);
+}
+
+/* Malformed cursors and arguments: refused, the stream lives on. */
+static void iov_bad_args_keep_stream(void **state)
+{
+	struct attack *a = *state;
+	static uint8_t dst[CS];
+	const struct ofs_iov rseg = { a->s.rec[0], a->s.rec_len[0] };
+	const struct ofs_iov dseg = { dst, sizeof(dst) };
+	struct ofs_iov_cursor src = { &rseg, 1, 0, 0 };
+	struct ofs_iov_cursor out = { &dseg, 1, 0, 0 };
+	struct ofs_iov_cursor bad;
+	size_t got;
+
+	bad = src;
+	bad.idx = 2;
+	expect_einval(a->d, &bad, &out, &got);
+	bad = src;
+	bad.off = rseg.len + 1;
+	expect_einval(a->d, &bad, &out, &got);
+	bad = src;
+	bad.idx = 1;
+	bad.off = 1;
+	expect_einval(a->d, &bad, &out, &got);
+	bad = (struct ofs_iov_cursor){ NULL, 1, 0, 0 };
+	expect_einval(a->d, &src, &bad, &got);
+	expect_einval(a->d, NULL, &out, &got);
+	expect_einval(a->d, &src, NULL, &got);
+	expect_einval(a->d, &src, &out, NULL);
+	expect_einval(a->d, &src, &src, &got);
+	expect_einval(NULL, &src, &out, &got);
+	assert_int_equal(cursor_pos(&src), 0);
+	assert_int_equal(ofs_stream_open_iov(a->d, &src, &out, &got), 0);
+	assert_memory_equal(dst, a->s.pt, CS);
 }
 
 /* ---- encryptor, parameters, messages ---- */
@@ -1088,9 +1394,50 @@ static void messages_distinct(void **state)
 #define ATTACK(f) cmocka_unit_test_setup_teardown(f, attack_setup, \
 						  attack_teardown)
 
+/* Every attack, each expected to fail with its own errno. */
+#define ATTACKS \
+	ATTACK(attack_reorder), \
+	ATTACK(attack_skip), \
+	ATTACK(attack_replay), \
+	ATTACK(attack_replay_previous), \
+	ATTACK(attack_truncate), \
+	ATTACK(attack_truncate_early_final), \
+	ATTACK(attack_final_flag_on_non_final), \
+	ATTACK(attack_final_flag_missing), \
+	ATTACK(attack_extend), \
+	ATTACK(attack_extend_replay_final), \
+	ATTACK(attack_flip_ciphertext_first), \
+	ATTACK(attack_flip_ciphertext_last), \
+	ATTACK(attack_flip_tag), \
+	ATTACK(attack_flip_version), \
+	ATTACK(attack_flip_unknown_flag), \
+	ATTACK(attack_flip_reserved), \
+	ATTACK(attack_flip_stream_id), \
+	ATTACK(attack_flip_index), \
+	ATTACK(attack_flip_index_high), \
+	ATTACK(attack_wrong_session), \
+	ATTACK(attack_wrong_key), \
+	ATTACK(attack_wrong_stream_id), \
+	ATTACK(attack_splice_other_stream), \
+	ATTACK(attack_splice_relabelled), \
+	ATTACK(attack_total_longer), \
+	ATTACK(attack_total_shorter), \
+	cmocka_unit_test(attack_chunk_size_mismatch), \
+	ATTACK(attack_oversize), \
+	ATTACK(attack_undersize), \
+	ATTACK(attack_runt), \
+	ATTACK(attack_final_wrong_length), \
+	ATTACK(small_destination)
+
+static int iov_group(void **state)
+{
+	via_iov = true;
+	return 0;
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest flat[] = {
 		cmocka_unit_test(gcm_known_answers),
 		cmocka_unit_test(gcm_in_place),
 		cmocka_unit_test(stream_vectors),
@@ -1098,43 +1445,25 @@ int main(void)
 		cmocka_unit_test(default_chunk_size),
 		cmocka_unit_test(zero_length_image),
 		cmocka_unit_test(in_place),
-		ATTACK(attack_reorder),
-		ATTACK(attack_skip),
-		ATTACK(attack_replay),
-		ATTACK(attack_replay_previous),
-		ATTACK(attack_truncate),
-		ATTACK(attack_truncate_early_final),
-		ATTACK(attack_final_flag_on_non_final),
-		ATTACK(attack_final_flag_missing),
-		ATTACK(attack_extend),
-		ATTACK(attack_extend_replay_final),
-		ATTACK(attack_flip_ciphertext_first),
-		ATTACK(attack_flip_ciphertext_last),
-		ATTACK(attack_flip_tag),
-		ATTACK(attack_flip_version),
-		ATTACK(attack_flip_unknown_flag),
-		ATTACK(attack_flip_reserved),
-		ATTACK(attack_flip_stream_id),
-		ATTACK(attack_flip_index),
-		ATTACK(attack_flip_index_high),
-		ATTACK(attack_wrong_session),
-		ATTACK(attack_wrong_key),
-		ATTACK(attack_wrong_stream_id),
-		ATTACK(attack_splice_other_stream),
-		ATTACK(attack_splice_relabelled),
-		ATTACK(attack_total_longer),
-		ATTACK(attack_total_shorter),
-		cmocka_unit_test(attack_chunk_size_mismatch),
-		ATTACK(attack_oversize),
-		ATTACK(attack_undersize),
-		ATTACK(attack_runt),
-		ATTACK(attack_final_wrong_length),
-		ATTACK(small_destination),
+		ATTACKS,
 		ATTACK(bad_args_keep_stream),
 		cmocka_unit_test(encryptor_misuse),
 		cmocka_unit_test(parameters),
 		cmocka_unit_test(messages_distinct),
 	};
+	/* The same decryptions again, through the scatter-gather path. */
+	const struct CMUnitTest iov[] = {
+		cmocka_unit_test(stream_vectors),
+		cmocka_unit_test(reference_agrees),
+		cmocka_unit_test(default_chunk_size),
+		ATTACKS,
+		cmocka_unit_test(iov_whole_stream),
+		ATTACK(iov_wipe_exact),
+		ATTACK(iov_bad_args_keep_stream),
+	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("ofs_stream_open", flat, NULL,
+					   NULL) |
+	       cmocka_run_group_tests_name("ofs_stream_open_iov", iov,
+					   iov_group, NULL);
 }

@@ -10,6 +10,9 @@
  * description naming the model's version, or a file given with
  * --firmware-stage NAME=FILE (which is how tests and operators make the
  * firmware "change").
+ *
+ * Without a state directory the identity is ephemeral (ephemeral.c) and
+ * the boot counter starts at 1; with one, the counter is kept there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -273,19 +276,121 @@ static int self_check(const struct emu_identity *id)
 	return 0;
 }
 
+/*
+ * The boot counter: one more than at the last boot of this provisioning
+ * (a missing file is a first boot), written back before the device
+ * serves anything, so that no two boots report the same number.
+ */
+static int read_boot_count(const char *dir, uint64_t *count)
+{
+	char buf[32] = { 0 }, path[4096], *end;
+	unsigned long long v;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	*count = 0;
+	/* Quietly: emu_state_open() would log a missing file as an error. */
+	snprintf(path, sizeof(path), "%s/%s", dir, EMU_STATE_BOOT_COUNT);
+	if (lstat(path, &st) < 0 && errno == ENOENT)
+		return 0;
+	fd = emu_state_open(dir, EMU_STATE_BOOT_COUNT, false);
+	if (fd < 0)
+		return fd;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	errno = 0;
+	v = n > 0 ? strtoull(buf, &end, 10) : 0;
+	if (n <= 0 || errno || end == buf || (*end && *end != '\n') ||
+	    v == UINT64_MAX)
+		return emu_log_errno(-EINVAL, "%s/%s: want a decimal count",
+				     dir, EMU_STATE_BOOT_COUNT);
+	*count = v;
+	return 0;
+}
+
+#define BOOT_COUNT_NEW	EMU_STATE_BOOT_COUNT ".new"
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* Written aside and renamed over: a crash leaves the old count or the new. */
+static int write_boot_count(const char *dir, uint64_t count)
+{
+	char buf[32];
+	int dfd, fd, r;
+
+	snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)count);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return emu_log_errno(-errno, "--state %s: %m", dir);
+	fd = openat(dfd, BOOT_COUNT_NEW, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_NOFOLLOW | O_CLOEXEC, 0644);
+	r = fd < 0 ? -errno : write_all(fd, buf, strlen(buf));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(dfd, BOOT_COUNT_NEW, dfd,
+			       EMU_STATE_BOOT_COUNT) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(dfd, BOOT_COUNT_NEW, 0);
+		emu_log_errno(r, "cannot write %s/%s: %m", dir,
+			      EMU_STATE_BOOT_COUNT);
+	}
+	close(dfd);
+	return r;
+}
+
+static int count_boot(struct emu_identity *id, const char *dir)
+{
+	int r;
+
+	if (!dir) {
+		id->boot_count = 1;
+		return 0;
+	}
+	r = read_boot_count(dir, &id->boot_count);
+	if (r < 0)
+		return r;
+	id->boot_count++;
+	return write_boot_count(dir, id->boot_count);
+}
+
+/* The UDS and the certificates: provisioned, or made up now. */
+static int load_identity(struct emu_identity *id,
+			 const struct emu_boot_config *cfg,
+			 uint8_t uds[OFS_UDS_LEN])
+{
+	int r;
+
+	if (!cfg->state_dir) {
+		id->ephemeral = true;
+		return emu_ephemeral_provision(id, uds, cfg->ras_pubkey_path);
+	}
+	r = load_state(id, cfg->state_dir);
+	if (r == 0)
+		r = read_uds(cfg->state_dir, uds);
+	return r;
+}
+
 int emu_boot(struct emu_identity *id, const struct emu_boot_config *cfg)
 {
 	uint8_t uds[OFS_UDS_LEN];
 	int r;
 
 	memset(id, 0, sizeof(*id));
-	r = load_state(id, cfg->state_dir);
-	if (r < 0)
-		goto release;
 	r = measure_stages(id, cfg);
 	if (r < 0)
 		goto release;
-	r = read_uds(cfg->state_dir, uds);
+	r = load_identity(id, cfg, uds);
 	if (r < 0)
 		goto release;
 	r = derive_and_certify(id, uds);
@@ -293,6 +398,8 @@ int emu_boot(struct emu_identity *id, const struct emu_boot_config *cfg)
 	if (r < 0)
 		goto release;
 	r = self_check(id);
+	if (r == 0)
+		r = count_boot(id, cfg->state_dir);
 	if (r == 0)
 		return 0;
 release:

@@ -16,7 +16,16 @@
  *   provision.c  `offload-sec-emu provision`: UDS, manufacturer CA,
  *                DeviceID certificate, RAS trust store
  *   boot.c       measured boot of the model's firmware stages, CDI, Alias
- *                key and certificate (docs/device-identity.md)
+ *                key and certificate (docs/device-identity.md), boot counter
+ *   ephemeral.c  an in-memory identity for a model started without --state
+ *   device.c     the device state that outlives commands; the clock
+ *   session.c    the launch-session table, state machine and teardown;
+ *                SESSION_CREATE, ABORT (internals in session.h)
+ *   measure.c    MEASURE
+ *   attest.c     ATTEST, GET_CHAIN
+ *   confirm.c    CONFIRM and the launch-key derivation
+ *   load.c       SET_DEST, LOAD
+ *   finish.c     FINISH and the launch receipt
  */
 #ifndef OFFLOAD_SEC_EMU_H
 #define OFFLOAD_SEC_EMU_H
@@ -34,6 +43,9 @@
 #define EMU_FW_PATCH			0
 #define EMU_MAX_SESSIONS		64
 #define EMU_CAPABILITIES		OFFLOAD_SEC_CAP_DMA_SELFTEST
+#if EMU_MAX_SESSIONS != OFS_HW_MAX_SESSIONS
+#error "the session table and GET_INFO disagree"
+#endif
 #define EMU_DEFAULT_SERIAL		"EMU-0001"
 
 /* ivshmem peer ids: the model is peer 0 and serves one guest at a time. */
@@ -96,11 +108,46 @@ int emu_guest_mem_walk_sg(const struct emu_guest_mem *gm,
 			  const struct ofs_hw_sg_list *list,
 			  emu_sg_fn fn, void *opaque);
 
-/* mbox.c and the handlers */
+struct ofs_iov;
+
+/*
+ * The list (at most max_nents entries), validated as by
+ * emu_guest_mem_walk_sg(), as pointers into guest RAM: *iov is malloc'ed
+ * (NULL for an empty list) and *n its length.  Same errnos.
+ */
+int emu_guest_mem_iov(const struct emu_guest_mem *gm,
+		      const struct ofs_hw_sg_list *list, uint32_t max_nents,
+		      struct ofs_iov **iov, size_t *n);
+
+/* The device status for a guest-memory errno: BAD_DMA, BAD_LENGTH, ... */
+uint32_t emu_dma_status(int err);
+
+/* device.c: what outlives one command */
+typedef uint64_t (*emu_clock_fn)(void *ctx);
+
+struct emu_identity;
+struct emu_sessions;
+
+/*
+ * Handlers get the device const: what they may change (the session table)
+ * is behind a pointer, the rest is fixed for the device's life.
+ */
 struct emu_device {
 	const char *serial;
 	const struct emu_guest_mem *mem;	/* NULL: guest RAM unavailable */
+	const struct emu_identity *id;	/* NULL: no session commands */
+	struct emu_sessions *sessions;	/* NULL: no session commands */
+	emu_clock_fn clock;		/* seconds since the epoch */
+	void *clock_ctx;
 };
+
+/* Sessions, with the CLOCK_REALTIME clock; id may be NULL. */
+int emu_device_init(struct emu_device *dev, const char *serial,
+		    const struct emu_identity *id);
+/* Aborts every session (scrubbing, if mem is set) and frees the table. */
+void emu_device_release(struct emu_device *dev);
+uint64_t emu_clock_realtime(void *ctx);
+uint64_t emu_device_now(const struct emu_device *dev);
 
 /* Serves the request in mbox and writes the response; returns its status. */
 uint32_t emu_mbox_process(struct ofs_hw_mbox *mbox,
@@ -113,6 +160,39 @@ uint32_t emu_info_get(const struct emu_device *dev, const void *in,
 bool emu_serial_valid(const char *serial);
 uint32_t emu_selftest_run(const struct emu_device *dev, const void *in,
 			  void *out, uint32_t *out_len);
+
+/* The launch-session commands (hw.h, "Launch sessions"). */
+uint32_t emu_session_create(const struct emu_device *dev, const void *in,
+			    void *out, uint32_t *out_len);
+uint32_t emu_session_measure(const struct emu_device *dev, const void *in,
+			     void *out, uint32_t *out_len);
+uint32_t emu_session_attest(const struct emu_device *dev, const void *in,
+			    void *out, uint32_t *out_len);
+uint32_t emu_get_chain(const struct emu_device *dev, const void *in,
+		       void *out, uint32_t *out_len);
+uint32_t emu_session_confirm(const struct emu_device *dev, const void *in,
+			     void *out, uint32_t *out_len);
+uint32_t emu_session_set_dest(const struct emu_device *dev, const void *in,
+			      void *out, uint32_t *out_len);
+uint32_t emu_session_load(const struct emu_device *dev, const void *in,
+			  void *out, uint32_t *out_len);
+uint32_t emu_session_finish(const struct emu_device *dev, const void *in,
+			    void *out, uint32_t *out_len);
+uint32_t emu_session_abort(const struct emu_device *dev, const void *in,
+			   void *out, uint32_t *out_len);
+
+/* session.c: the table as a whole */
+int emu_sessions_new(struct emu_sessions **out);
+/* The guest went away: every session ends as by ABORT. */
+void emu_sessions_abort_all(const struct emu_device *dev);
+void emu_sessions_free(struct emu_sessions *ss);
+unsigned int emu_sessions_open(const struct emu_device *dev);
+/*
+ * For tests: the non-zero bytes of key material held in every slot, open
+ * or not, counting each live ECDH key or stream decryptor as one.  0 once
+ * every session has ended.
+ */
+size_t emu_session_key_bytes_live(const struct emu_device *dev);
 
 /* shm.c */
 struct emu_shm {
@@ -144,6 +224,7 @@ int64_t emu_eventfd_drain(int fd);
 #define EMU_STATE_CA_CERT	"manufacturer-ca.pem"
 #define EMU_STATE_DEVICEID	"deviceid.pem"
 #define EMU_STATE_TRUST		"ras-trust.pem"
+#define EMU_STATE_BOOT_COUNT	"boot-count"		/* decimal, rewritten */
 #define EMU_MAX_RAS_KEY_FILES	16
 
 struct emu_provision_config {
@@ -175,8 +256,9 @@ enum emu_stage {
 };
 
 struct emu_boot_config {
-	const char *state_dir;
+	const char *state_dir;		/* NULL: an ephemeral identity */
 	const char *stage_files[EMU_NUM_STAGES];	/* NULL: built-in */
+	const char *ras_pubkey_path;	/* ephemeral only: trusted RAS keys */
 };
 
 /*
@@ -194,13 +276,26 @@ struct emu_identity {
 	X509 *alias_cert;
 	EVP_PKEY **ras_keys;		/* the RAS trust store */
 	size_t n_ras_keys;
+	uint64_t boot_count;		/* this boot's number, from 1 */
+	bool ephemeral;			/* made up at start, not provisioned */
 };
 
 /* Parses --firmware-stage NAME=FILE into cfg; -EINVAL if malformed. */
 int emu_boot_stage_arg(struct emu_boot_config *cfg, const char *arg);
 const char *emu_stage_name(enum emu_stage stage);
+/* Without cfg->state_dir, boots an ephemeral identity (ephemeral.c). */
 int emu_boot(struct emu_identity *id, const struct emu_boot_config *cfg);
 void emu_identity_release(struct emu_identity *id);
+
+/*
+ * ephemeral.c: what provisioning would have given: a random UDS, a
+ * throwaway manufacturer CA and the DeviceID certificate it issues, and
+ * the RAS keys in ras_pubkey_path (NULL: none).  Fills id->root_cert,
+ * id->deviceid_cert and the trust store.
+ */
+int emu_ephemeral_provision(struct emu_identity *id,
+			    uint8_t uds[OFS_UDS_LEN],
+			    const char *ras_pubkey_path);
 
 /* server.c */
 struct emu_config {
@@ -208,7 +303,7 @@ struct emu_config {
 	const char *guest_ram_path;
 	uint32_t shm_size;
 	const char *serial;
-	/* NULL: started without --state, no identity (sessions unavailable). */
+	/* Provisioned (--state) or ephemeral; NULL: no session commands. */
 	const struct emu_identity *identity;
 };
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "emu.h"
+#include "ofs-stream.h"
 
 void emu_guest_mem_init_buffer(struct emu_guest_mem *gm, void *buf,
 			       uint64_t size)
@@ -140,16 +141,21 @@ static int walk(const struct emu_guest_mem *gm, const struct ofs_hw_sg *sg,
 	return 0;
 }
 
-int emu_guest_mem_walk_sg(const struct emu_guest_mem *gm,
-			  const struct ofs_hw_sg_list *list,
-			  emu_sg_fn fn, void *opaque)
+/*
+ * The list's descriptors, copied and every one validated; *ret is NULL
+ * for an empty list.
+ */
+static int copy_sg(const struct emu_guest_mem *gm,
+		   const struct ofs_hw_sg_list *list, uint32_t max_nents,
+		   struct ofs_hw_sg **ret)
 {
 	uint32_t nents = le32toh(list->nents), i;
 	struct ofs_hw_sg *sg;
 	uint64_t total = 0;
 	int r;
 
-	if (nents > OFS_HW_MAX_SG)
+	*ret = NULL;
+	if (nents > max_nents)
 		return -E2BIG;
 	if (nents == 0)
 		return le64toh(list->len) == 0 ? 0 : -EINVAL;
@@ -165,8 +171,76 @@ int emu_guest_mem_walk_sg(const struct emu_guest_mem *gm,
 		r = -EINVAL;
 		goto free_sg;
 	}
-	r = walk(gm, sg, nents, fn, opaque);
+	*ret = sg;
+	return 0;
+
 free_sg:
 	free(sg);
 	return r;
+}
+
+int emu_guest_mem_walk_sg(const struct emu_guest_mem *gm,
+			  const struct ofs_hw_sg_list *list,
+			  emu_sg_fn fn, void *opaque)
+{
+	struct ofs_hw_sg *sg;
+	int r;
+
+	r = copy_sg(gm, list, OFS_HW_MAX_SG, &sg);
+	if (r < 0 || !sg)
+		return r;
+	r = walk(gm, sg, le32toh(list->nents), fn, opaque);
+	free(sg);
+	return r;
+}
+
+int emu_guest_mem_iov(const struct emu_guest_mem *gm,
+		      const struct ofs_hw_sg_list *list, uint32_t max_nents,
+		      struct ofs_iov **iov, size_t *n)
+{
+	uint32_t nents = le32toh(list->nents), i;
+	struct ofs_hw_sg *sg;
+	struct ofs_iov *v;
+	int r;
+
+	*iov = NULL;
+	*n = 0;
+	r = copy_sg(gm, list, max_nents, &sg);
+	if (r < 0 || !sg)
+		return r;
+	v = calloc(nents, sizeof(*v));
+	if (!v) {
+		r = -ENOMEM;
+		goto free_sg;
+	}
+	for (i = 0; i < nents; i++) {
+		/* Cannot fail: copy_sg() accepted the same copy. */
+		r = emu_guest_mem_range(gm, le64toh(sg[i].addr),
+					le32toh(sg[i].len), &v[i].base);
+		if (r < 0) {
+			free(v);
+			goto free_sg;
+		}
+		v[i].len = le32toh(sg[i].len);
+	}
+	*iov = v;
+	*n = nents;
+free_sg:
+	free(sg);
+	return r;
+}
+
+uint32_t emu_dma_status(int err)
+{
+	switch (err) {
+	case 0:
+		return OFFLOAD_SEC_DS_OK;
+	case -E2BIG:
+		return OFFLOAD_SEC_DS_BAD_LENGTH;
+	case -EFAULT:
+	case -EINVAL:
+		return OFFLOAD_SEC_DS_BAD_DMA;
+	default:
+		return OFFLOAD_SEC_DS_INTERNAL;
+	}
 }

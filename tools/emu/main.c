@@ -22,7 +22,10 @@ static void usage(FILE *f)
 		"  --serial STRING     device serial, 1-31 printable characters\n"
 		"                      (default %s)\n"
 		"  --state DIR         the device's provisioning: boot measured, with\n"
-		"                      its identity (without it: no identity)\n"
+		"                      its identity (without it: an ephemeral one,\n"
+		"                      made up at start and gone at exit)\n"
+		"  --ras-pubkey FILE   without --state: trust the RAS keys in FILE\n"
+		"                      (PEM, P-384); else none is trusted\n"
 		"  --firmware-stage NAME=FILE\n"
 		"                      measure FILE as stage NAME (rom, fmc, runtime)\n"
 		"                      instead of the built-in one; needs --state\n"
@@ -72,7 +75,7 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg,
 		      struct emu_boot_config *boot)
 {
 	enum { OPT_SOCKET = 256, OPT_RAM, OPT_SHM, OPT_SERIAL, OPT_VERBOSE,
-	       OPT_STATE, OPT_STAGE };
+	       OPT_STATE, OPT_STAGE, OPT_RAS };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "guest-ram", required_argument, NULL, OPT_RAM },
@@ -81,6 +84,7 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg,
 		{ "verbose", no_argument, NULL, OPT_VERBOSE },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "firmware-stage", required_argument, NULL, OPT_STAGE },
+		{ "ras-pubkey", required_argument, NULL, OPT_RAS },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -113,6 +117,9 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg,
 			if (parse_stage(optarg, boot) < 0)
 				return -EINVAL;
 			break;
+		case OPT_RAS:
+			boot->ras_pubkey_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -137,6 +144,12 @@ static int parse_args(int argc, char **argv, struct emu_config *cfg,
 		emu_log_error("--firmware-stage needs --state");
 		return -EINVAL;
 	}
+	if (boot->ras_pubkey_path && boot->state_dir) {
+		emu_log_error("--ras-pubkey is for a model without --state; "
+			      "a provisioned device's trust store is its "
+			      "provisioning (provision --ras-pubkey)");
+		return -EINVAL;
+	}
 	if (!emu_serial_valid(cfg->serial)) {
 		emu_log_error("--serial '%s': want 1-31 printable characters, "
 			      "no spaces", cfg->serial);
@@ -152,7 +165,11 @@ static void print_identity(const struct emu_identity *id)
 
 	ofs_hex(id->ueid, sizeof(id->ueid), ueid);
 	ofs_hex(id->meas.composite, sizeof(id->meas.composite), composite);
-	emu_log_notice("ueid %s", ueid);
+	if (id->ephemeral)
+		emu_log_notice("no --state: ephemeral identity (random UDS, "
+			       "throwaway manufacturer CA), gone at exit");
+	emu_log_notice("ueid %s, boot %llu", ueid,
+		       (unsigned long long)id->boot_count);
 	emu_log_notice("firmware composite %s svn %u, %zu RAS key(s) trusted",
 		       composite, (unsigned int)id->meas.svn, id->n_ras_keys);
 }
@@ -185,14 +202,11 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &cfg, &boot) < 0)
 		return 2;
 	/* Boot before listening: a listening socket means a ready device. */
-	if (boot.state_dir) {
-		if (emu_boot(&id, &boot) < 0)
-			return EXIT_FAILURE;
-		print_identity(&id);
-		cfg.identity = &id;
-	}
+	if (emu_boot(&id, &boot) < 0)
+		return EXIT_FAILURE;
+	print_identity(&id);
+	cfg.identity = &id;
 	r = serve(&cfg);
-	if (boot.state_dir)
-		emu_identity_release(&id);
+	emu_identity_release(&id);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -27,6 +27,21 @@ static const struct command commands[] = {
 	{ OFS_HW_OP_GET_INFO, 0, emu_info_get },
 	{ OFS_HW_OP_DMA_SELFTEST, sizeof(struct ofs_hw_dma_selftest),
 	  emu_selftest_run },
+	{ OFS_HW_OP_SESSION_CREATE, sizeof(struct ofs_hw_session_create),
+	  emu_session_create },
+	{ OFS_HW_OP_MEASURE, sizeof(struct ofs_hw_measure),
+	  emu_session_measure },
+	{ OFS_HW_OP_ATTEST, sizeof(struct ofs_hw_attest), emu_session_attest },
+	{ OFS_HW_OP_GET_CHAIN, sizeof(struct ofs_hw_get_chain), emu_get_chain },
+	{ OFS_HW_OP_CONFIRM, sizeof(struct ofs_hw_confirm),
+	  emu_session_confirm },
+	{ OFS_HW_OP_SET_DEST, sizeof(struct ofs_hw_set_dest),
+	  emu_session_set_dest },
+	{ OFS_HW_OP_LOAD, sizeof(struct ofs_hw_load), emu_session_load },
+	{ OFS_HW_OP_FINISH, sizeof(struct ofs_hw_session_ref),
+	  emu_session_finish },
+	{ OFS_HW_OP_ABORT, sizeof(struct ofs_hw_session_ref),
+	  emu_session_abort },
 };
 
 /* The request header, in host byte order. */
@@ -77,6 +92,15 @@ static uint32_t validate(const struct request *req,
 	return OFFLOAD_SEC_DS_OK;
 }
 
+/*
+ * A failed command returns no data, except NO_SPACE, which says how much
+ * room the command needs (struct ofs_hw_blob_out).
+ */
+static bool returns_data(uint32_t status)
+{
+	return status == OFFLOAD_SEC_DS_OK || status == OFFLOAD_SEC_DS_NO_SPACE;
+}
+
 static void write_response(struct ofs_hw_response *rsp, uint64_t tag,
 			   uint32_t status, const uint8_t *out,
 			   uint32_t out_len)
@@ -105,10 +129,9 @@ uint32_t emu_mbox_process(struct ofs_hw_mbox *mbox,
 		memcpy(in, mbox->req.in, req.in_len);
 		memset(out, 0, sizeof(out));
 		status = cmd->handler(dev, in, out, &out_len);
-		if (status == OFFLOAD_SEC_DS_OK && out_len > sizeof(out))
+		if (returns_data(status) && out_len > sizeof(out))
 			status = OFFLOAD_SEC_DS_INTERNAL;
-		/* A failed command returns no data. */
-		if (status != OFFLOAD_SEC_DS_OK)
+		if (!returns_data(status))
 			out_len = 0;
 	}
 	write_response(&mbox->rsp, req.tag, status, out, out_len);

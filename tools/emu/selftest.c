@@ -34,21 +34,6 @@ static int hash_segment(void *opaque, uint8_t *data, size_t len)
 	return EVP_DigestUpdate(opaque, data, len) == 1 ? 0 : -EIO;
 }
 
-static uint32_t dma_status(int r)
-{
-	switch (r) {
-	case 0:
-		return OFFLOAD_SEC_DS_OK;
-	case -E2BIG:
-		return OFFLOAD_SEC_DS_BAD_LENGTH;
-	case -EFAULT:
-	case -EINVAL:
-		return OFFLOAD_SEC_DS_BAD_DMA;
-	default:
-		return OFFLOAD_SEC_DS_INTERNAL;
-	}
-}
-
 static uint32_t hash_src(const struct emu_guest_mem *gm,
 			 const struct ofs_hw_sg_list *src, uint8_t *digest)
 {
@@ -61,7 +46,7 @@ static uint32_t hash_src(const struct emu_guest_mem *gm,
 		return status;
 	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		goto free_ctx;
-	status = dma_status(emu_guest_mem_walk_sg(gm, src, hash_segment, ctx));
+	status = emu_dma_status(emu_guest_mem_walk_sg(gm, src, hash_segment, ctx));
 	if (status != OFFLOAD_SEC_DS_OK)
 		goto free_ctx;
 	if (EVP_DigestFinal_ex(ctx, digest, &dlen) != 1 || dlen != 32)
@@ -101,7 +86,7 @@ uint32_t emu_selftest_run(const struct emu_device *dev, const void *in,
 		return status;
 	fill.seed = le64toh(req.seed);
 	fill.offset = 0;
-	status = dma_status(emu_guest_mem_walk_sg(dev->mem, &req.dst,
+	status = emu_dma_status(emu_guest_mem_walk_sg(dev->mem, &req.dst,
 						  fill_segment, &fill));
 	if (status != OFFLOAD_SEC_DS_OK)
 		return status;

@@ -47,6 +47,7 @@ struct emu_server {
 	sd_event_source *listen_src;
 	struct stat socket_st;		/* what we created at cfg.socket_path */
 	struct client client;
+	struct emu_device dev;		/* sessions live as long as a client */
 };
 
 /* Maps guest RAM if it is not yet; QEMU creates the file after connecting. */
@@ -74,28 +75,33 @@ static void client_drop(struct emu_server *s)
 	close(c->fd);
 	c->fd = -1;
 	emu_eventfds_close(c->irq_fds);
+	/*
+	 * The VM went away: its launches end as by ABORT, destinations
+	 * scrubbed while its RAM is still mapped.
+	 */
+	s->dev.mem = s->mem.base ? &s->mem : NULL;
+	emu_sessions_abort_all(&s->dev);
 	/* The next guest must not see this one's last command. */
 	emu_mbox_reset(emu_shm_mbox(&s->shm));
 	/* The next QEMU may bring a new RAM file at the same path. */
+	s->dev.mem = NULL;
 	emu_guest_mem_release(&s->mem);
 	emu_log_info("client disconnected");
 }
 
 static void serve_mailbox(struct emu_server *s)
 {
-	struct emu_device dev = { .serial = s->cfg.serial };
 	uint32_t status;
 	int r;
 
 	r = ensure_guest_mem(s);
-	if (r >= 0) {
-		dev.mem = &s->mem;
-	} else if (!s->client.ram_error_logged) {
+	s->dev.mem = r >= 0 ? &s->mem : NULL;
+	if (r < 0 && !s->client.ram_error_logged) {
 		emu_log_errno(r, "cannot map guest RAM %s, DMA commands will "
 			      "fail: %m", s->cfg.guest_ram_path);
 		s->client.ram_error_logged = true;
 	}
-	status = emu_mbox_process(emu_shm_mbox(&s->shm), &dev);
+	status = emu_mbox_process(emu_shm_mbox(&s->shm), &s->dev);
 	emu_log_info("command done: %s", ofs_device_status_str(status));
 	r = emu_eventfd_signal(s->client.irq_fds[OFS_HW_VEC_MBOX]);
 	if (r < 0)
@@ -269,6 +275,11 @@ int emu_server_new(struct emu_server **ret, const struct emu_config *cfg)
 	if (!s)
 		return -ENOMEM;
 	init_fields(s, cfg);
+	r = emu_device_init(&s->dev, cfg->serial, cfg->identity);
+	if (r < 0) {
+		emu_log_errno(r, "cannot create the session table: %m");
+		goto free_server;
+	}
 	r = sd_event_new(&s->event);
 	if (r < 0) {
 		emu_log_errno(r, "cannot create the event loop: %m");
@@ -321,6 +332,7 @@ struct emu_server *emu_server_free(struct emu_server *s)
 		s->doorbells[v].src =
 			sd_event_source_disable_unref(s->doorbells[v].src);
 	emu_eventfds_close(s->doorbell_fds);
+	emu_device_release(&s->dev);
 	emu_guest_mem_release(&s->mem);
 	emu_shm_destroy(&s->shm);
 	sd_event_unref(s->event);
