@@ -45,11 +45,12 @@ EMU := $(B)/bin/offload-sec-emu
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
 GUEST_TESTS := $(patsubst tests/vm/guest/%.c,$(B)/tests/vm/%,$(GUEST_SRCS))
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
+INTEROP := $(B)/tests/interop/make-sample
 MODULE := kernel/offload_sec.ko
 
 .PHONY: all userspace module check demo bench style deps clean
 all: userspace module
-userspace: $(CLI) $(EMU) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCHES)
+userspace: $(CLI) $(EMU) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCHES) $(INTEROP)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -81,6 +82,12 @@ $(B)/tests/unit/%: tests/unit/%.c $(call asan_obj,$(EMU_SRCS) $(LIB_SRCS))
 $(B)/tests/vm/%: tests/vm/guest/%.c $(LIBOFS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) $(call pc,--libs,libcbor libcrypto)
+
+# Writes the sample evidence that tests/interop/verify-report.py checks.
+$(INTEROP): tests/interop/make-sample.c $(LIBOFS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) \
+		$(call pc,--libs,libcbor libcrypto)
 
 # Benchmarks link the code they measure, optimised as shipped.
 $(B)/bench/%: $(call obj,bench/%.c bench/bench.c $(EMU_SRCS)) $(LIBOFS)
