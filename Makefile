@@ -5,6 +5,7 @@
 #   make demo       the main job in the VM harness (same)
 #   make style      checkpatch --strict on the kernel sources
 #   make bench      benchmarks, each against this machine's own limit
+#   make dkms-install / dkms-remove   the module through DKMS on this host
 #
 # Userspace builds are non-recursive; objects go to build/.  The module is
 # built by kbuild against the installed Debian headers whose ABI
@@ -48,7 +49,7 @@ BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 INTEROP := $(B)/tests/interop/make-sample
 MODULE := kernel/offload_sec.ko
 
-.PHONY: all userspace module check demo bench style deps clean
+.PHONY: all userspace module check demo bench style deps clean dkms-install dkms-remove
 all: userspace module
 userspace: $(CLI) $(EMU) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCHES) $(INTEROP)
 
@@ -105,6 +106,19 @@ module: $(B)/.deps-ok
 
 style: $(B)/.deps-ok
 	tests/style
+
+# The module through DKMS, rebuilt for every kernel the host installs.
+DKMS_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+dkms-install: $(B)/.deps-ok
+	tools/dkms-stage /usr/src/offload-sec-$(DKMS_VERSION)
+	dkms add -m offload-sec -v $(DKMS_VERSION)
+	dkms install -m offload-sec -v $(DKMS_VERSION)
+	install -D -m 0644 systemd/60-offload-sec.rules /etc/udev/rules.d/60-offload-sec.rules
+
+dkms-remove:
+	-dkms remove -m offload-sec -v $(DKMS_VERSION) --all
+	rm -rf /usr/src/offload-sec-$(DKMS_VERSION)
+	rm -f /etc/udev/rules.d/60-offload-sec.rules
 
 check: $(B)/.deps-ok
 	$(MAKE) all

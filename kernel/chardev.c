@@ -193,6 +193,10 @@ static long ofs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return get_info(ofs, argp);
 	case OFFLOAD_SEC_IOC_DMA_SELFTEST:
 		return dma_selftest(ofs, argp);
+	case OFFLOAD_SEC_IOC_SESSION_CREATE:
+		return ofs_session_create(ofs, argp);
+	case OFFLOAD_SEC_IOC_GET_CHAIN:
+		return ofs_get_chain(ofs, argp);
 	default:
 		return -ENOTTY;
 	}

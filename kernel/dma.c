@@ -16,15 +16,16 @@ static_assert(sizeof(struct ofs_hw_sg) == 16);
 static_assert(offsetof(struct ofs_hw_sg_list, len) == 16);
 static_assert(sizeof(struct ofs_hw_sg_list) == 24);
 
-static int pin_pages(struct ofs_dma_buf *buf, unsigned long uaddr)
+/*
+ * Pins for one command are not FOLL_LONGTERM: they last no longer than
+ * the mailbox timeout.  Destinations stay pinned for a session's life, so
+ * they are, which first moves them out of movable and CMA memory.
+ */
+static int pin_pages(struct ofs_dma_buf *buf, unsigned long uaddr,
+		     unsigned int gup_flags)
 {
-	unsigned int gup_flags = 0;
 	int pinned;
 
-	/*
-	 * Not FOLL_LONGTERM: the pin lasts one command, which is bounded by
-	 * the mailbox timeout.
-	 */
 	if (buf->dir == DMA_FROM_DEVICE)
 		gup_flags |= FOLL_WRITE;
 
@@ -75,13 +76,13 @@ static void unmap_pages(struct ofs_dma_buf *buf)
 	dma_unmap_sgtable(buf->dev, &buf->sgt, buf->dir, 0);
 }
 
-static int build_desc(struct ofs_dma_buf *buf)
+static int build_desc(struct ofs_dma_buf *buf, unsigned int max_nents)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
 	buf->nents = buf->sgt.nents;
-	if (buf->nents > OFS_HW_MAX_SG)
+	if (buf->nents > max_nents)
 		return -EINVAL;
 
 	buf->desc = dma_alloc_coherent(buf->dev,
@@ -104,8 +105,52 @@ static void free_desc(struct ofs_dma_buf *buf)
 			  buf->desc, buf->desc_dma);
 }
 
+static int map_user(struct device *dev, struct ofs_dma_buf *buf, u64 uaddr,
+		    u64 len, enum dma_data_direction dir, u64 max_len,
+		    unsigned int gup_flags, unsigned int max_nents)
+{
+	unsigned int offset = offset_in_page(uaddr);
+	u64 end;
+	int ret;
+
+	memset(buf, 0, sizeof(*buf));
+	buf->dev = dev;
+	buf->dir = dir;
+	if (len > max_len)
+		return -EINVAL;
+	if (check_add_overflow(uaddr, len, &end) ||
+	    !access_ok(u64_to_user_ptr(uaddr), len))
+		return -EFAULT;
+	if (!len)
+		return 0;
+
+	buf->len = len;
+	buf->npages = DIV_ROUND_UP(offset + len, PAGE_SIZE);
+	ret = pin_pages(buf, uaddr, gup_flags);
+	if (ret)
+		goto fail;
+	ret = map_pages(buf, offset);
+	if (ret)
+		goto unpin_pages;
+	ret = build_desc(buf, max_nents);
+	if (ret)
+		goto unmap_pages;
+	return 0;
+
+unmap_pages:
+	unmap_pages(buf);
+	sg_free_table(&buf->sgt);
+unpin_pages:
+	unpin_pages(buf);
+	kvfree(buf->pages);
+fail:
+	/* Nothing is held: ofs_dma_unmap_user() of it is a no-op. */
+	buf->len = 0;
+	return ret;
+}
+
 /**
- * ofs_dma_map_user() - pin and map a user buffer for the device
+ * ofs_dma_map_user() - pin and map a user buffer for one device command
  * @dev:	the device that will access it
  * @buf:	filled in; release with ofs_dma_unmap_user()
  * @uaddr:	user address
@@ -119,41 +164,39 @@ static void free_desc(struct ofs_dma_buf *buf)
 int ofs_dma_map_user(struct device *dev, struct ofs_dma_buf *buf, u64 uaddr,
 		     u64 len, enum dma_data_direction dir)
 {
-	unsigned int offset = offset_in_page(uaddr);
-	u64 end;
-	int ret;
+	return map_user(dev, buf, uaddr, len, dir, OFFLOAD_SEC_DMA_SELFTEST_MAX,
+			0, OFS_HW_MAX_SG);
+}
 
-	memset(buf, 0, sizeof(*buf));
-	buf->dev = dev;
-	buf->dir = dir;
-	if (len > OFFLOAD_SEC_DMA_SELFTEST_MAX)
-		return -EINVAL;
-	if (check_add_overflow(uaddr, len, &end) ||
-	    !access_ok(u64_to_user_ptr(uaddr), len))
-		return -EFAULT;
+/*
+ * One coherent allocation holds a destination's descriptors: at most
+ * 16 bytes per page of OFFLOAD_SEC_DEST_MAX plus one for a partial page,
+ * which is a little over 2 MiB.
+ */
+#define DEST_MAX_NENTS	min_t(u64, OFS_HW_MAX_DEST_SG, \
+			      OFFLOAD_SEC_DEST_MAX / PAGE_SIZE + 1)
+
+/**
+ * ofs_dma_map_dest() - pin and map a destination for a session's life
+ * @dev:	the device that will write it
+ * @buf:	filled in; release with ofs_dma_unmap_user()
+ * @uaddr:	user address
+ * @len:	bytes, 1 to OFFLOAD_SEC_DEST_MAX
+ *
+ * The pages are pinned FOLL_LONGTERM | FOLL_WRITE and mapped
+ * DMA_FROM_DEVICE until ofs_dma_unmap_user(), which must come only once
+ * the device can no longer write them.
+ *
+ * Return: 0; -EINVAL for a length out of range; -EFAULT if the range is
+ * not writable memory that may be pinned long-term; -ENOMEM.
+ */
+int ofs_dma_map_dest(struct device *dev, struct ofs_dma_buf *buf, u64 uaddr,
+		     u64 len)
+{
 	if (!len)
-		return 0;
-
-	buf->len = len;
-	buf->npages = DIV_ROUND_UP(offset + len, PAGE_SIZE);
-	ret = pin_pages(buf, uaddr);
-	if (ret)
-		return ret;
-	ret = map_pages(buf, offset);
-	if (ret)
-		goto unpin_pages;
-	ret = build_desc(buf);
-	if (ret)
-		goto unmap_pages;
-	return 0;
-
-unmap_pages:
-	unmap_pages(buf);
-	sg_free_table(&buf->sgt);
-unpin_pages:
-	unpin_pages(buf);
-	kvfree(buf->pages);
-	return ret;
+		return -EINVAL;
+	return map_user(dev, buf, uaddr, len, DMA_FROM_DEVICE,
+			OFFLOAD_SEC_DEST_MAX, FOLL_LONGTERM, DEST_MAX_NENTS);
 }
 
 /**

@@ -170,12 +170,30 @@ static int read_response(struct ofs_dev *ofs, struct ofs_cmd *cmd, u64 tag)
 		return -EIO;
 	}
 
+	/* A refusal may carry output too, e.g. the size NO_SPACE needed. */
 	cmd->device_status = status;
-	if (status != OFFLOAD_SEC_DS_OK)
-		return status_to_errno(status);
-	memcpy_fromio(cmd->out, rsp->out, out_len);
+	if (out_len)
+		memcpy_fromio(cmd->out, rsp->out, out_len);
 	cmd->out_len = out_len;
-	return 0;
+	return status_to_errno(status);
+}
+
+/**
+ * ofs_mbox_disable() - never send the device another command
+ * @ofs:	the device; must hold it (ofs_dev_enter())
+ * @why:	for the log
+ *
+ * For a device that may still use memory the driver is about to give
+ * back, e.g. one that would not end a session holding destinations.
+ */
+void ofs_mbox_disable(struct ofs_dev *ofs, const char *why)
+{
+	lockdep_assert_held(&ofs->present_lock);
+	guard(mutex)(&ofs->mbox_lock);
+	if (ofs->broken)
+		return;
+	dev_err(&ofs->pdev->dev, "%s; device disabled until rebound\n", why);
+	mark_broken(ofs);
 }
 
 /**

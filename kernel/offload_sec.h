@@ -10,6 +10,7 @@
 #include <linux/dma-direction.h>
 #include <linux/interrupt.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
@@ -37,6 +38,10 @@
  * @last_tag:	tag of the previous request.  Protected by @mbox_lock.
  * @broken:	the device missed a deadline; no further commands are sent.
  *		Protected by @mbox_lock.
+ * @sessions_lock: protects @sessions and @nr_sessions.
+ * @sessions:	open launch sessions (struct ofs_session.node), so that
+ *		remove can end them while the card is still there.
+ * @nr_sessions: how many.
  * @node_id:	index of the device node name, from an IDA.
  * @name:	device node name, "offload-sec" or "offload-sec<N>".
  * @misc:	the device node.
@@ -53,6 +58,9 @@ struct ofs_dev {
 	struct completion mbox_done;
 	u64 last_tag;
 	bool broken;
+	struct mutex sessions_lock;	/* protects sessions, nr_sessions */
+	struct list_head sessions;
+	unsigned int nr_sessions;
 	int node_id;
 	char name[24];
 	struct miscdevice misc;
@@ -89,6 +97,7 @@ struct ofs_cmd {
 };
 
 int ofs_mbox_exec(struct ofs_dev *ofs, struct ofs_cmd *cmd);
+void ofs_mbox_disable(struct ofs_dev *ofs, const char *why);
 irqreturn_t ofs_mbox_irq(int irq, void *data);
 
 /* dma.c */
@@ -119,6 +128,8 @@ struct ofs_dma_buf {
 
 int ofs_dma_map_user(struct device *dev, struct ofs_dma_buf *buf, u64 uaddr,
 		     u64 len, enum dma_data_direction dir);
+int ofs_dma_map_dest(struct device *dev, struct ofs_dma_buf *buf, u64 uaddr,
+		     u64 len);
 void ofs_dma_unmap_user(struct ofs_dma_buf *buf);
 void ofs_dma_sg_list(const struct ofs_dma_buf *buf,
 		     struct ofs_hw_sg_list *list);
@@ -126,5 +137,12 @@ void ofs_dma_sg_list(const struct ofs_dma_buf *buf,
 /* chardev.c */
 int ofs_chardev_register(struct ofs_dev *ofs);
 void ofs_chardev_unregister(struct ofs_dev *ofs);
+
+/* session.c */
+long ofs_session_create(struct ofs_dev *ofs,
+			struct offload_sec_session_create __user *uarg);
+long ofs_get_chain(struct ofs_dev *ofs,
+		   struct offload_sec_get_chain __user *uarg);
+void ofs_sessions_remove(struct ofs_dev *ofs);
 
 #endif /* _OFFLOAD_SEC_H */

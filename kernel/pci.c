@@ -22,6 +22,8 @@ static void ofs_dev_release(struct kref *kref)
 {
 	struct ofs_dev *ofs = container_of(kref, struct ofs_dev, kref);
 
+	WARN_ON(!list_empty(&ofs->sessions));
+	mutex_destroy(&ofs->sessions_lock);
 	mutex_destroy(&ofs->mbox_lock);
 	kfree(ofs);
 }
@@ -71,6 +73,8 @@ static struct ofs_dev *ofs_dev_alloc(struct pci_dev *pdev)
 	init_rwsem(&ofs->present_lock);
 	mutex_init(&ofs->mbox_lock);
 	init_completion(&ofs->mbox_done);
+	mutex_init(&ofs->sessions_lock);
+	INIT_LIST_HEAD(&ofs->sessions);
 	ofs->pdev = pdev;
 	/* BAR2 may still hold the reply to a previous binding's last tag. */
 	ofs->last_tag = get_random_u64();
@@ -243,8 +247,13 @@ static void ofs_remove(struct pci_dev *pdev)
 
 	ofs_chardev_unregister(ofs);
 
-	/* Waits for operations in flight; later ones see !present. */
+	/*
+	 * Waits for operations in flight; later ones see !present.  Open
+	 * sessions are ended while the card can still hear it, and their
+	 * destinations released while the device still exists.
+	 */
 	down_write(&ofs->present_lock);
+	ofs_sessions_remove(ofs);
 	ofs->present = false;
 	up_write(&ofs->present_lock);
 

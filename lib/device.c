@@ -28,3 +28,49 @@ int ofs_device_dma_selftest(int fd, struct offload_sec_dma_selftest *st)
 {
 	return ioctl_errno(fd, OFFLOAD_SEC_IOC_DMA_SELFTEST, st);
 }
+
+/*
+ * Returns the session fd (O_CLOEXEC), also left in sc->fd, or a negative
+ * errno; sc->device_status says why the device refused.
+ */
+int ofs_session_create(int fd, struct offload_sec_session_create *sc)
+{
+	int r = ioctl_errno(fd, OFFLOAD_SEC_IOC_SESSION_CREATE, sc);
+
+	return r < 0 ? r : sc->fd;
+}
+
+int ofs_device_get_chain(int fd, struct offload_sec_get_chain *gc)
+{
+	return ioctl_errno(fd, OFFLOAD_SEC_IOC_GET_CHAIN, gc);
+}
+
+int ofs_session_measure(int sfd, struct offload_sec_measure *m)
+{
+	return ioctl_errno(sfd, OFFLOAD_SEC_IOC_MEASURE, m);
+}
+
+int ofs_session_attest(int sfd, struct offload_sec_attest *a)
+{
+	return ioctl_errno(sfd, OFFLOAD_SEC_IOC_ATTEST, a);
+}
+
+int ofs_session_confirm(int sfd, struct offload_sec_confirm *c)
+{
+	return ioctl_errno(sfd, OFFLOAD_SEC_IOC_CONFIRM, c);
+}
+
+int ofs_session_set_dest(int sfd, struct offload_sec_set_dest *d)
+{
+	return ioctl_errno(sfd, OFFLOAD_SEC_IOC_SET_DEST, d);
+}
+
+int ofs_session_load(int sfd, struct offload_sec_load *l)
+{
+	return ioctl_errno(sfd, OFFLOAD_SEC_IOC_LOAD, l);
+}
+
+int ofs_session_finish(int sfd, struct offload_sec_finish *f)
+{
+	return ioctl_errno(sfd, OFFLOAD_SEC_IOC_FINISH, f);
+}

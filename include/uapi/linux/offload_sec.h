@@ -32,6 +32,81 @@
  *      dst becomes byte (i % 8) of the little-endian __u64
  *      offload_sec_selftest_word(seed, i / 8).  Each buffer is at most
  *      OFFLOAD_SEC_DMA_SELFTEST_MAX bytes; either may be empty.
+ *
+ *  OFFLOAD_SEC_IOC_SESSION_CREATE  struct offload_sec_session_create
+ *      Open a launch session on the card.  Returns a new session file
+ *      descriptor (O_CLOEXEC) in "fd"; the remaining steps of a launch are
+ *      ioctls on it.  Closing its last reference ends the session: the
+ *      driver sends ABORT (the card scrubs every destination unless FINISH
+ *      succeeded and zeroizes the session's keys), and only then unpins
+ *      the destinations.  Errnos: EBUSY (every session slot of the card is
+ *      in use), EINVAL (bad chunk_size), EMFILE/ENFILE, ENOMEM.
+ *
+ *  OFFLOAD_SEC_IOC_GET_CHAIN     struct offload_sec_get_chain
+ *      (On /dev/offload-sec or on a session fd.)  The card's certificate
+ *      chain, DER: the DeviceID certificate, then the Alias certificate
+ *      that signs reports, back to back in one buffer.  ENOSPC when the
+ *      buffer is too small; buf_len then holds the size needed.
+ *
+ * Ioctls on a session fd, in the order of a launch (the card enforces the
+ * order; a command out of order fails with EBADFD, device status
+ * BAD_STATE, and changes nothing):
+ *
+ *  OFFLOAD_SEC_IOC_MEASURE       struct offload_sec_measure
+ *      The card hashes [addr, addr + len) by DMA as the next bytes of one
+ *      image component; OFFLOAD_SEC_MEASURE_FINAL ends the component and
+ *      returns its SHA-256.  A component may be measured in several calls
+ *      of any length (the driver tracks the offset); each call is split
+ *      into pieces of at most OFFLOAD_SEC_PIECE_MAX bytes.
+ *
+ *  OFFLOAD_SEC_IOC_ATTEST        struct offload_sec_attest
+ *      The card makes its ephemeral key and writes the signed report
+ *      (COSE_Sign1) into the caller's buffer.  ENOSPC when it does not
+ *      fit; report_len then holds the size needed and the session is
+ *      unchanged, so the call can be repeated with a larger buffer.
+ *
+ *  OFFLOAD_SEC_IOC_CONFIRM       struct offload_sec_confirm
+ *      Hand the RAS confirmation of the report to the card, which checks
+ *      it and derives the launch keys.  EBADMSG (malformed), EKEYREJECTED
+ *      (untrusted signer, or for another report), EKEYEXPIRED, EACCES
+ *      (the verdict does not allow a launch).  After these the session is
+ *      failed: only close() is left.
+ *
+ *  OFFLOAD_SEC_IOC_SET_DEST      struct offload_sec_set_dest
+ *      Name the memory that receives a component's plaintext: a user
+ *      mapping of the guest's memory, writable.  The driver pins it
+ *      (long-term) and maps it for DMA until FINISH succeeds or the
+ *      session ends, so that the card can scrub it on failure.  At most
+ *      OFFLOAD_SEC_DEST_MAX bytes: the card's list of segments for it
+ *      (16 bytes each, up to one per page) must fit one physically
+ *      contiguous allocation.  EEXIST if the component has one already.
+ *
+ *  OFFLOAD_SEC_IOC_LOAD          struct offload_sec_load
+ *      Whole records of the component's encrypted stream
+ *      (docs/stream-format.md: chunk_size + 32 bytes each, the final one
+ *      shorter), in order.  The card decrypts them by DMA straight into
+ *      the destination.  The driver sends as many whole records per
+ *      device command as fit OFFLOAD_SEC_PIECE_MAX (63 records of the
+ *      default 1 MiB chunk).  EBADMSG when a record fails (the session
+ *      is then failed).
+ *
+ *  OFFLOAD_SEC_IOC_FINISH        struct offload_sec_finish
+ *      End the launch: the card checks every loaded component against
+ *      its attested digest and returns the launch receipt.  On success
+ *      the destinations are unpinned and hold the image; ENODATA (not
+ *      every measured component was loaded) and EBADMSG (digest
+ *      mismatch) end the session with the destinations scrubbed.
+ *
+ * Errnos every ioctl may return: EFAULT (the argument or a buffer is not
+ * accessible as needed), EOPNOTSUPP (unknown flags), EINVAL (non-zero
+ * reserved field, bad component, length out of range), ENOTTY (unknown
+ * ioctl), ENODEV (the card was removed; the fd stays valid and only
+ * close() is useful), ETIMEDOUT (no answer from the card in time; the
+ * card is disabled), EIO (malformed answer, disabled card, or the card
+ * lost the session).  Session ioctls also: EBADFD (out of order, or the
+ * session already ended), EINTR (a fatal signal arrived between two
+ * device commands of a long MEASURE or LOAD: no command is left running;
+ * the out fields say how far it got), ENOMEM.
  */
 #ifndef _UAPI_LINUX_OFFLOAD_SEC_H
 #define _UAPI_LINUX_OFFLOAD_SEC_H
@@ -139,11 +214,232 @@ static __inline__ __u64 offload_sec_selftest_word(__u64 seed, __u64 index)
 	return z ^ (z >> 31);
 }
 
+/* Launch sessions. */
+#define OFFLOAD_SEC_NUM_COMPONENTS	3
+#define OFFLOAD_SEC_COMPONENT_KERNEL	0
+#define OFFLOAD_SEC_COMPONENT_INITRD	1
+#define OFFLOAD_SEC_COMPONENT_CMDLINE	2
+#define OFFLOAD_SEC_SESSION_ID_LEN	16
+#define OFFLOAD_SEC_NONCE_LEN		32
+#define OFFLOAD_SEC_P384_POINT_LEN	97	/* 0x04 || X || Y */
+#define OFFLOAD_SEC_CHUNK_MIN		(4U << 10)
+#define OFFLOAD_SEC_CHUNK_MAX		(16U << 20)
+#define OFFLOAD_SEC_CHUNK_DEFAULT	(1U << 20)
+/* A stream record is a chunk plus a 16-byte header and a 16-byte tag. */
+#define OFFLOAD_SEC_RECORD_OVERHEAD	32
+/* Most bytes one device command of MEASURE or LOAD carries. */
+#define OFFLOAD_SEC_PIECE_MAX		OFFLOAD_SEC_DMA_SELFTEST_MAX
+/* Largest report, confirmation or chain buffer the driver maps. */
+#define OFFLOAD_SEC_BLOB_MAX		(1U << 20)
+/* Largest destination of one component. */
+#define OFFLOAD_SEC_DEST_MAX		(512ULL << 20)
+
+/**
+ * struct offload_sec_session_create - argument of OFFLOAD_SEC_IOC_SESSION_CREATE
+ * @flags:		in: must be 0.
+ * @device_status:	out: enum offload_sec_device_status.
+ * @chunk_size:		in: chunk size of the session's image streams, a power
+ *			of two from OFFLOAD_SEC_CHUNK_MIN to OFFLOAD_SEC_CHUNK_MAX,
+ *			or 0 for OFFLOAD_SEC_CHUNK_DEFAULT.
+ * @fd:			out: the session file descriptor, O_CLOEXEC.
+ * @session_id:		out: the session id the card chose; it is bound into
+ *			the report, the launch key and every stream record.
+ * @reserved:		in: must be 0.
+ */
+struct offload_sec_session_create {
+	__u32 flags;
+	__u32 device_status;
+	__u32 chunk_size;
+	__s32 fd;
+	__u8 session_id[OFFLOAD_SEC_SESSION_ID_LEN];
+	__u64 reserved[4];
+};
+
+/**
+ * struct offload_sec_get_chain - argument of OFFLOAD_SEC_IOC_GET_CHAIN
+ * @buf:		in: user address of the buffer for the certificates.
+ * @buf_len:		in: its size, at most OFFLOAD_SEC_BLOB_MAX (a larger
+ *			value is clamped); out: bytes written, or with ENOSPC
+ *			the size needed.
+ * @flags:		in: must be 0.
+ * @device_status:	out: enum offload_sec_device_status.
+ * @deviceid_len:	out: DER DeviceID certificate at buf (also with ENOSPC).
+ * @alias_len:		out: DER Alias certificate at buf + deviceid_len.
+ * @reserved:		in: must be 0.
+ */
+struct offload_sec_get_chain {
+	__u64 buf;
+	__u32 buf_len;
+	__u32 flags;
+	__u32 device_status;
+	__u32 deviceid_len;
+	__u32 alias_len;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/* Flags of struct offload_sec_measure. */
+#define OFFLOAD_SEC_MEASURE_FINAL	(1U << 0)	/* last bytes of the component */
+
+/**
+ * struct offload_sec_measure - argument of OFFLOAD_SEC_IOC_MEASURE
+ * @addr:		in: user address of the next bytes of the component.
+ * @len:		in: their length; 0 is allowed (e.g. FINAL alone).
+ * @component:		in: OFFLOAD_SEC_COMPONENT_*.
+ * @flags:		in: OFFLOAD_SEC_MEASURE_* bits.
+ * @device_status:	out: enum offload_sec_device_status.
+ * @mbox_commands:	out: device commands this call sent.
+ * @measured:		out: bytes of the component measured so far, also
+ *			after a failure part-way through.
+ * @sha256:		out: the component's SHA-256, after FINAL.
+ * @reserved:		in: must be 0.
+ */
+struct offload_sec_measure {
+	__u64 addr;
+	__u64 len;
+	__u32 component;
+	__u32 flags;
+	__u32 device_status;
+	__u32 mbox_commands;
+	__u64 measured;
+	__u8 sha256[32];
+	__u64 reserved[2];
+};
+
+/**
+ * struct offload_sec_attest - argument of OFFLOAD_SEC_IOC_ATTEST
+ * @report:		in: user address of the buffer for the signed report.
+ * @report_len:		in: its size, at most OFFLOAD_SEC_BLOB_MAX (a larger
+ *			value is clamped); out: the report's length, or with
+ *			ENOSPC the size needed.
+ * @flags:		in: must be 0.
+ * @device_status:	out: enum offload_sec_device_status.
+ * @reserved0:		in: must be 0.
+ * @nonce:		in: the verifier's nonce, bound into the report.
+ * @host_pub:		in: the host's ephemeral P-384 public key, SEC1
+ *			uncompressed, bound into the report.
+ * @pad:		in: must be 0.
+ * @reserved:		in: must be 0.
+ */
+struct offload_sec_attest {
+	__u64 report;
+	__u32 report_len;
+	__u32 flags;
+	__u32 device_status;
+	__u32 reserved0;
+	__u8 nonce[OFFLOAD_SEC_NONCE_LEN];
+	__u8 host_pub[OFFLOAD_SEC_P384_POINT_LEN];
+	__u8 pad[7];
+	__u64 reserved[2];
+};
+
+/**
+ * struct offload_sec_confirm - argument of OFFLOAD_SEC_IOC_CONFIRM
+ * @addr:		in: user address of the RAS confirmation (COSE_Sign1).
+ * @len:		in: its length, 1 to OFFLOAD_SEC_BLOB_MAX.
+ * @flags:		in: must be 0.
+ * @device_status:	out: enum offload_sec_device_status.
+ * @reserved0:		in: must be 0.
+ * @reserved:		in: must be 0.
+ */
+struct offload_sec_confirm {
+	__u64 addr;
+	__u32 len;
+	__u32 flags;
+	__u32 device_status;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct offload_sec_set_dest - argument of OFFLOAD_SEC_IOC_SET_DEST
+ * @addr:		in: user address of the destination (guest memory).
+ * @len:		in: its length, 1 to OFFLOAD_SEC_DEST_MAX, at least the
+ *			component's measured size.
+ * @component:		in: OFFLOAD_SEC_COMPONENT_*.
+ * @flags:		in: must be 0.
+ * @device_status:	out: enum offload_sec_device_status.
+ * @reserved0:		in: must be 0.
+ * @reserved:		in: must be 0.
+ */
+struct offload_sec_set_dest {
+	__u64 addr;
+	__u64 len;
+	__u32 component;
+	__u32 flags;
+	__u32 device_status;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct offload_sec_load - argument of OFFLOAD_SEC_IOC_LOAD
+ * @addr:		in: user address of whole stream records.
+ * @len:		in: their length, > 0.
+ * @component:		in: OFFLOAD_SEC_COMPONENT_*.
+ * @flags:		in: must be 0.
+ * @device_status:	out: enum offload_sec_device_status.
+ * @mbox_commands:	out: device commands this call sent.
+ * @loaded:		out: plaintext bytes of the component so far.
+ * @complete:		out: 1 once the final record was accepted.
+ * @reserved0:		in: must be 0.
+ * @reserved:		in: must be 0.
+ */
+struct offload_sec_load {
+	__u64 addr;
+	__u64 len;
+	__u32 component;
+	__u32 flags;
+	__u32 device_status;
+	__u32 mbox_commands;
+	__u64 loaded;
+	__u32 complete;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct offload_sec_finish - argument of OFFLOAD_SEC_IOC_FINISH
+ * @flags:		in: must be 0.
+ * @device_status:	out: enum offload_sec_device_status.
+ * @mac:		out: the launch receipt, HMAC-SHA-256 under the
+ *			session's receipt key over "offload-sec/v1/receipt" ||
+ *			session id || SHA-256(report) || the three component
+ *			digests (an absent one as 32 zero bytes).
+ * @loaded:		out: plaintext bytes loaded per component.
+ * @reserved:		in: must be 0.
+ */
+struct offload_sec_finish {
+	__u32 flags;
+	__u32 device_status;
+	__u8 mac[32];
+	__u64 loaded[OFFLOAD_SEC_NUM_COMPONENTS];
+	__u64 reserved[2];
+};
+
 #define OFFLOAD_SEC_IOC_MAGIC 0xB8
 
 #define OFFLOAD_SEC_IOC_GET_INFO \
 	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x00, struct offload_sec_info)
 #define OFFLOAD_SEC_IOC_DMA_SELFTEST \
 	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x01, struct offload_sec_dma_selftest)
+#define OFFLOAD_SEC_IOC_SESSION_CREATE \
+	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x02, struct offload_sec_session_create)
+#define OFFLOAD_SEC_IOC_GET_CHAIN \
+	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x03, struct offload_sec_get_chain)
+
+/* On a session fd. */
+#define OFFLOAD_SEC_IOC_MEASURE \
+	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x10, struct offload_sec_measure)
+#define OFFLOAD_SEC_IOC_ATTEST \
+	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x11, struct offload_sec_attest)
+#define OFFLOAD_SEC_IOC_CONFIRM \
+	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x12, struct offload_sec_confirm)
+#define OFFLOAD_SEC_IOC_SET_DEST \
+	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x13, struct offload_sec_set_dest)
+#define OFFLOAD_SEC_IOC_LOAD \
+	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x14, struct offload_sec_load)
+#define OFFLOAD_SEC_IOC_FINISH \
+	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x15, struct offload_sec_finish)
 
 #endif /* _UAPI_LINUX_OFFLOAD_SEC_H */
