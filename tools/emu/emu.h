@@ -112,8 +112,9 @@ struct ofs_iov;
 
 /*
  * The list (at most max_nents entries), validated as by
- * emu_guest_mem_walk_sg(), as pointers into guest RAM: *iov is malloc'ed
- * (NULL for an empty list) and *n its length.  Same errnos.
+ * emu_guest_mem_walk_sg(), as pointers into guest RAM, entries that are
+ * adjacent in RAM merged: *iov is malloc'ed (NULL for an empty list) and
+ * *n its length.  Same errnos.
  */
 int emu_guest_mem_iov(const struct emu_guest_mem *gm,
 		      const struct ofs_hw_sg_list *list, uint32_t max_nents,

@@ -214,17 +214,30 @@ int emu_guest_mem_iov(const struct emu_guest_mem *gm,
 		goto free_sg;
 	}
 	for (i = 0; i < nents; i++) {
+		uint8_t *base;
+
 		/* Cannot fail: copy_sg() accepted the same copy. */
 		r = emu_guest_mem_range(gm, le64toh(sg[i].addr),
-					le32toh(sg[i].len), &v[i].base);
+					le32toh(sg[i].len), &base);
 		if (r < 0) {
 			free(v);
+			*n = 0;
 			goto free_sg;
 		}
-		v[i].len = le32toh(sg[i].len);
+		/*
+		 * Pages that happen to be adjacent become one piece: every
+		 * piece costs the cipher a call, and a record's 32 bytes of
+		 * framing put each page boundary of the source off the
+		 * destination's.
+		 */
+		if (*n && v[*n - 1].base + v[*n - 1].len == base) {
+			v[*n - 1].len += le32toh(sg[i].len);
+			continue;
+		}
+		v[*n].base = base;
+		v[(*n)++].len = le32toh(sg[i].len);
 	}
 	*iov = v;
-	*n = nents;
 free_sg:
 	free(sg);
 	return r;
