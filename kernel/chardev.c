@@ -49,7 +49,14 @@ static void copy_serial(u8 *dst, const u8 *src, size_t size)
 		dst[i] = isprint(src[i]) ? src[i] : '?';
 }
 
-static int query_info(struct ofs_dev *ofs, struct offload_sec_info *info)
+/**
+ * ofs_query_info() - ask the card for GET_INFO
+ * @ofs:	the card; must hold it (ofs_dev_enter())
+ * @info:	the reply, as the uapi struct; device_status is set always
+ *
+ * Return: 0 or a negative errno.
+ */
+int ofs_query_info(struct ofs_dev *ofs, struct offload_sec_info *info)
 {
 	struct ofs_hw_info hw = {};
 	struct ofs_cmd cmd = {
@@ -67,6 +74,7 @@ static int query_info(struct ofs_dev *ofs, struct offload_sec_info *info)
 		dev_err_ratelimited(&ofs->pdev->dev,
 				    "bad GET_INFO reply: %zu bytes, magic %#x\n",
 				    cmd.out_len, le32_to_cpu(hw.magic));
+		ofs_nl_device_error(ofs, OFFLOAD_SEC_ERR_BAD_RESPONSE);
 		info->device_status = OFFLOAD_SEC_DS_BAD_RESPONSE;
 		return -EIO;
 	}
@@ -101,7 +109,7 @@ static long get_info(struct ofs_dev *ofs, struct offload_sec_info __user *uarg)
 	ret = ofs_dev_enter(ofs);
 	if (ret)
 		return ret;
-	ret = query_info(ofs, &out);
+	ret = ofs_query_info(ofs, &out);
 	ofs_dev_leave(ofs);
 
 	/* Also on failure, so that the caller sees device_status. */
@@ -143,6 +151,7 @@ static int run_selftest(struct ofs_dev *ofs,
 	if (!ret && cmd.out_len != sizeof(rsp)) {
 		dev_err_ratelimited(dev, "bad DMA_SELFTEST reply: %zu bytes\n",
 				    cmd.out_len);
+		ofs_nl_device_error(ofs, OFFLOAD_SEC_ERR_BAD_RESPONSE);
 		st->device_status = OFFLOAD_SEC_DS_BAD_RESPONSE;
 		ret = -EIO;
 	}

@@ -133,10 +133,12 @@ static void write_request(struct ofs_dev *ofs, const struct ofs_cmd *cmd,
  * caller is about to unpin.  Stop it from mastering the bus and never talk
  * to it again.
  */
-static void mark_broken(struct ofs_dev *ofs)
+static void mark_broken(struct ofs_dev *ofs, u32 error)
 {
-	ofs->broken = true;
+	WRITE_ONCE(ofs->broken, true);
 	pci_clear_master(ofs->pdev);
+	ofs_nl_changed();
+	ofs_nl_device_error(ofs, error);
 }
 
 /*
@@ -160,13 +162,14 @@ static int read_response(struct ofs_dev *ofs, struct ofs_cmd *cmd, u64 tag)
 	if (rsp_tag != tag) {
 		dev_err(dev, "reply to opcode %u has tag %#llx, sent %#llx; device disabled until rebound\n",
 			cmd->opcode, rsp_tag, tag);
-		mark_broken(ofs);
+		mark_broken(ofs, OFFLOAD_SEC_ERR_BAD_RESPONSE);
 		return -EIO;
 	}
 	if (!device_may_send(status) || out_len > cmd->out_size ||
 	    out_len > OFS_HW_MBOX_PAYLOAD) {
 		dev_err_ratelimited(dev, "malformed reply to opcode %u: status %u, %u bytes (room for %zu)\n",
 				    cmd->opcode, status, out_len, cmd->out_size);
+		ofs_nl_device_error(ofs, OFFLOAD_SEC_ERR_BAD_RESPONSE);
 		return -EIO;
 	}
 
@@ -193,7 +196,7 @@ void ofs_mbox_disable(struct ofs_dev *ofs, const char *why)
 	if (ofs->broken)
 		return;
 	dev_err(&ofs->pdev->dev, "%s; device disabled until rebound\n", why);
-	mark_broken(ofs);
+	mark_broken(ofs, OFFLOAD_SEC_ERR_DISABLED);
 }
 
 /**
@@ -247,7 +250,7 @@ int ofs_mbox_exec(struct ofs_dev *ofs, struct ofs_cmd *cmd)
 		dev_err(&ofs->pdev->dev,
 			"no reply to opcode %u within %u ms; device disabled until rebound\n",
 			cmd->opcode, ms);
-		mark_broken(ofs);
+		mark_broken(ofs, OFFLOAD_SEC_ERR_TIMEOUT);
 		cmd->device_status = OFFLOAD_SEC_DS_NO_RESPONSE;
 		return -ETIMEDOUT;
 	}

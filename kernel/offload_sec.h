@@ -13,6 +13,7 @@
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/rwsem.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
@@ -42,8 +43,12 @@
  * @sessions:	open launch sessions (struct ofs_session.node), so that
  *		remove can end them while the card is still there.
  * @nr_sessions: how many.
- * @node_id:	index of the device node name, from an IDA.
+ * @node_id:	index of the device node name, from an IDA; also the
+ *		device's index in netlink.
  * @name:	device node name, "offload-sec" or "offload-sec<N>".
+ * @pci_addr:	pci_name() of @pdev, kept for netlink after remove.
+ * @info:	the card's GET_INFO reply at probe, if @info_valid.
+ * @info_valid:	the card answered GET_INFO at probe.
  * @misc:	the device node.
  */
 struct ofs_dev {
@@ -63,6 +68,9 @@ struct ofs_dev {
 	unsigned int nr_sessions;
 	int node_id;
 	char name[24];
+	char pci_addr[32];
+	struct offload_sec_info info;
+	bool info_valid;
 	struct miscdevice misc;
 };
 
@@ -134,15 +142,81 @@ void ofs_dma_unmap_user(struct ofs_dma_buf *buf);
 void ofs_dma_sg_list(const struct ofs_dma_buf *buf,
 		     struct ofs_hw_sg_list *list);
 
+/**
+ * struct ofs_session - one launch session, the private data of its fd
+ * @ofs:	the card; the session holds a reference.
+ * @node:	in @ofs->sessions, under @ofs->sessions_lock, until the fd
+ *		is closed or the card removed.
+ * @lock:	serialises the session's ioctls.
+ * @handle:	the card's name for the session.
+ * @chunk_size:	chunk size of the session's streams.
+ * @live:	the card holds the session, so it must be ABORTed at the end.
+ * @measured:	bytes of each component the card has hashed.
+ * @dest:	pinned, mapped destinations, by component.
+ * @owner:	thread group that created the session.
+ * @session_id:	the card's id of the session.
+ * @state:	enum offload_sec_session_state, as the card's replies say.
+ * @loaded:	plaintext bytes of each component the card has decrypted.
+ *
+ * @live and @dest change only with @lock held and the device entered, or
+ * with @ofs->present_lock held for writing (remove).  @state, @measured
+ * and @loaded change with @lock held; netlink reads them locklessly.
+ */
+struct ofs_session {
+	struct ofs_dev *ofs;
+	struct list_head node;
+	struct mutex lock;	/* one ioctl at a time */
+	u32 handle;
+	u32 chunk_size;
+	bool live;
+	u64 measured[OFFLOAD_SEC_NUM_COMPONENTS];
+	struct ofs_dma_buf dest[OFFLOAD_SEC_NUM_COMPONENTS];
+	struct pid *owner;
+	u8 session_id[OFFLOAD_SEC_SESSION_ID_LEN];
+	u32 state;
+	u64 loaded[OFFLOAD_SEC_NUM_COMPONENTS];
+};
+
 /* chardev.c */
+int ofs_query_info(struct ofs_dev *ofs, struct offload_sec_info *info);
 int ofs_chardev_register(struct ofs_dev *ofs);
 void ofs_chardev_unregister(struct ofs_dev *ofs);
 
-/* session.c */
+/* session.c: a session's life, and what its handlers share */
 long ofs_session_create(struct ofs_dev *ofs,
 			struct offload_sec_session_create __user *uarg);
+void ofs_sessions_remove(struct ofs_dev *ofs);
+int ofs_bad_reply(struct ofs_dev *ofs, const char *what, size_t len,
+		  u32 *device_status);
+int ofs_session_enter(struct ofs_session *s);
+int ofs_session_exec(struct ofs_session *s, struct ofs_cmd *cmd);
+int ofs_session_enter_buf(struct ofs_session *s, struct ofs_dma_buf *buf,
+			  struct ofs_hw_sg_list *list, u64 addr, u64 len,
+			  enum dma_data_direction dir);
+void ofs_session_leave_buf(struct ofs_session *s, struct ofs_dma_buf *buf);
+void ofs_session_release_dests(struct ofs_session *s);
+
+/*
+ * session-attest.c, session-load.c: one handler per session ioctl; each
+ * must hold s->lock.  GET_CHAIN serves the device node too.
+ */
+int ofs_session_attest(struct ofs_session *s, struct offload_sec_attest *a);
+int ofs_session_confirm(struct ofs_session *s, struct offload_sec_confirm *c);
 long ofs_get_chain(struct ofs_dev *ofs,
 		   struct offload_sec_get_chain __user *uarg);
-void ofs_sessions_remove(struct ofs_dev *ofs);
+int ofs_session_measure(struct ofs_session *s, struct offload_sec_measure *m);
+int ofs_session_set_dest(struct ofs_session *s,
+			 struct offload_sec_set_dest *d);
+int ofs_session_load(struct ofs_session *s, struct offload_sec_load *l);
+int ofs_session_finish(struct ofs_session *s, struct offload_sec_finish *f);
+
+/* netlink.c */
+int ofs_netlink_init(void);
+void ofs_netlink_uninit(void);
+int ofs_nl_device_add(struct ofs_dev *ofs);
+void ofs_nl_device_del(struct ofs_dev *ofs);
+void ofs_nl_device_error(struct ofs_dev *ofs, u32 error);
+void ofs_nl_session_event(struct ofs_session *s, u8 cmd, u32 reason);
+void ofs_nl_changed(void);
 
 #endif /* _OFFLOAD_SEC_H */

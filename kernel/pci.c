@@ -76,6 +76,7 @@ static struct ofs_dev *ofs_dev_alloc(struct pci_dev *pdev)
 	mutex_init(&ofs->sessions_lock);
 	INIT_LIST_HEAD(&ofs->sessions);
 	ofs->pdev = pdev;
+	strscpy(ofs->pci_addr, pci_name(pdev), sizeof(ofs->pci_addr));
 	/* BAR2 may still hold the reply to a previous binding's last tag. */
 	ofs->last_tag = get_random_u64();
 	return ofs;
@@ -187,6 +188,24 @@ static int setup_dma(struct pci_dev *pdev)
 	return dma_set_max_seg_size(&pdev->dev, U32_MAX);
 }
 
+/*
+ * What netlink shows of the card.  A card that does not answer is still
+ * bound (its node says why on every call), only without the details.
+ */
+static void read_info(struct ofs_dev *ofs)
+{
+	int ret;
+
+	ret = ofs_dev_enter(ofs);
+	if (ret)
+		return;
+	ret = ofs_query_info(ofs, &ofs->info);
+	ofs_dev_leave(ofs);
+	ofs->info_valid = !ret;
+	if (ret)
+		dev_warn(&ofs->pdev->dev, "GET_INFO failed at probe: %d\n", ret);
+}
+
 static int ofs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct ofs_dev *ofs;
@@ -222,14 +241,20 @@ static int ofs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	/* Commands may come in as soon as the node exists. */
 	ofs->present = true;
+	read_info(ofs);
 	ret = ofs_chardev_register(ofs);
 	if (ret)
 		goto free_mbox_irq;
+	ret = ofs_nl_device_add(ofs);
+	if (ret)
+		goto unregister_chardev;
 
 	pci_set_drvdata(pdev, ofs);
 	dev_info(&pdev->dev, "/dev/%s ready\n", ofs->name);
 	return 0;
 
+unregister_chardev:
+	ofs_chardev_unregister(ofs);
 free_mbox_irq:
 	free_irq(pci_irq_vector(pdev, OFS_HW_VEC_MBOX), ofs);
 free_vectors:
@@ -245,6 +270,8 @@ static void ofs_remove(struct pci_dev *pdev)
 {
 	struct ofs_dev *ofs = pci_get_drvdata(pdev);
 
+	/* First, while the node's index is still the card's own. */
+	ofs_nl_device_del(ofs);
 	ofs_chardev_unregister(ofs);
 
 	/*

@@ -3,7 +3,10 @@
  * Launch sessions.  SESSION_CREATE on the device node opens a session on
  * the card and returns an anon-inode fd for it; the steps of a launch are
  * ioctls on that fd, one handler each, every one of them a translation of
- * the uapi struct into device commands.
+ * the uapi struct into device commands.  This file holds the session's
+ * life (create, fd, ioctl dispatch, state tracking, end) and what every
+ * handler shares; the handlers are in session-attest.c (ATTEST, GET_CHAIN,
+ * CONFIRM) and session-load.c (MEASURE, SET_DEST, LOAD, FINISH).
  *
  * The card is the authority on a session's state.  The driver keeps only
  * what it needs itself: the card's handle, how many bytes of each
@@ -24,7 +27,6 @@
 #include <linux/fs.h>
 #include <linux/log2.h>
 #include <linux/pci.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -32,95 +34,42 @@
 
 static_assert(sizeof(struct offload_sec_session_create) == 64);
 static_assert(offsetof(struct offload_sec_session_create, session_id) == 16);
-static_assert(sizeof(struct offload_sec_get_chain) == 48);
-static_assert(offsetof(struct offload_sec_measure, measured) == 32);
-static_assert(sizeof(struct offload_sec_measure) == 88);
-static_assert(offsetof(struct offload_sec_attest, nonce) == 24);
-static_assert(offsetof(struct offload_sec_attest, reserved) == 160);
-static_assert(sizeof(struct offload_sec_attest) == 176);
-static_assert(sizeof(struct offload_sec_confirm) == 40);
-static_assert(sizeof(struct offload_sec_set_dest) == 48);
-static_assert(offsetof(struct offload_sec_load, loaded) == 32);
-static_assert(sizeof(struct offload_sec_load) == 64);
-static_assert(offsetof(struct offload_sec_finish, loaded) == 40);
-static_assert(sizeof(struct offload_sec_finish) == 80);
-
 static_assert(sizeof(struct ofs_hw_session_create) == 16);
 static_assert(sizeof(struct ofs_hw_session) == 24);
-static_assert(sizeof(struct ofs_hw_measure) == 48);
-static_assert(sizeof(struct ofs_hw_measure_out) == 40);
-static_assert(offsetof(struct ofs_hw_attest, report) == 144);
-static_assert(sizeof(struct ofs_hw_attest) == 168);
-static_assert(sizeof(struct ofs_hw_blob_out) == 16);
-static_assert(sizeof(struct ofs_hw_get_chain) == 24);
-static_assert(sizeof(struct ofs_hw_confirm) == 32);
-static_assert(sizeof(struct ofs_hw_set_dest) == 32);
-static_assert(sizeof(struct ofs_hw_load) == 32);
-static_assert(sizeof(struct ofs_hw_load_out) == 16);
 static_assert(sizeof(struct ofs_hw_session_ref) == 8);
-static_assert(sizeof(struct ofs_hw_receipt) == 64);
-
-/* The uapi and the card name the same things with the same numbers. */
-static_assert(OFFLOAD_SEC_NUM_COMPONENTS == OFS_HW_NUM_COMPONENTS);
-static_assert(OFFLOAD_SEC_COMPONENT_KERNEL == OFS_HW_COMPONENT_KERNEL);
-static_assert(OFFLOAD_SEC_COMPONENT_INITRD == OFS_HW_COMPONENT_INITRD);
-static_assert(OFFLOAD_SEC_COMPONENT_CMDLINE == OFS_HW_COMPONENT_CMDLINE);
 static_assert(OFFLOAD_SEC_SESSION_ID_LEN == OFS_HW_SESSION_ID_LEN);
-static_assert(OFFLOAD_SEC_NONCE_LEN == OFS_HW_NONCE_LEN);
-static_assert(OFFLOAD_SEC_P384_POINT_LEN == OFS_HW_P384_POINT_LEN);
-static_assert(OFFLOAD_SEC_MEASURE_FINAL == OFS_HW_MEASURE_FINAL);
-static_assert(sizeof(((struct offload_sec_finish *)0)->mac) ==
-	      sizeof(((struct ofs_hw_receipt *)0)->mac));
-/* A piece is mapped by ofs_dma_map_user(), which takes this much. */
-static_assert(OFFLOAD_SEC_PIECE_MAX <= OFFLOAD_SEC_DMA_SELFTEST_MAX);
-static_assert(OFFLOAD_SEC_PIECE_MAX >=
-	      OFFLOAD_SEC_CHUNK_MAX + OFFLOAD_SEC_RECORD_OVERHEAD);
 
 /**
- * struct ofs_session - one launch session, the private data of its fd
- * @ofs:	the card; the session holds a reference.
- * @node:	in @ofs->sessions, under @ofs->sessions_lock.
- * @lock:	serialises the session's ioctls.
- * @handle:	the card's name for the session.
- * @chunk_size:	chunk size of the session's streams.
- * @live:	the card holds the session, so it must be ABORTed at the end.
- * @measured:	bytes of each component the card has hashed.
- * @dest:	pinned, mapped destinations, by component.
+ * ofs_bad_reply() - fail a command whose reply has the wrong size or content
+ * @ofs:	the card; must hold it (ofs_dev_enter())
+ * @what:	the command, for the log
+ * @len:	bytes the card answered
+ * @device_status: set to OFFLOAD_SEC_DS_BAD_RESPONSE
  *
- * @live and @dest change only with @lock held and the device entered, or
- * with @ofs->present_lock held for writing (remove).
+ * The command is over, but its answer unusable.
+ *
+ * Return: -EIO.
  */
-struct ofs_session {
-	struct ofs_dev *ofs;
-	struct list_head node;
-	struct mutex lock;	/* one ioctl at a time */
-	u32 handle;
-	u32 chunk_size;
-	bool live;
-	u64 measured[OFFLOAD_SEC_NUM_COMPONENTS];
-	struct ofs_dma_buf dest[OFFLOAD_SEC_NUM_COMPONENTS];
-};
-
-static struct device *dma_dev(struct ofs_session *s)
-{
-	return &s->ofs->pdev->dev;
-}
-
-/* A reply of the wrong size: the command is over, but its answer unusable. */
-static int bad_reply(struct ofs_dev *ofs, const char *what, size_t len,
-		     u32 *device_status)
+int ofs_bad_reply(struct ofs_dev *ofs, const char *what, size_t len,
+		  u32 *device_status)
 {
 	dev_err_ratelimited(&ofs->pdev->dev, "bad %s reply: %zu bytes\n",
 			    what, len);
+	ofs_nl_device_error(ofs, OFFLOAD_SEC_ERR_BAD_RESPONSE);
 	*device_status = OFFLOAD_SEC_DS_BAD_RESPONSE;
 	return -EIO;
 }
 
-/*
- * Start a command of a session the card holds.  Return: 0 with the device
- * entered; -ENODEV once it was removed; -EBADFD once the session ended.
+/**
+ * ofs_session_enter() - start a command of a session the card holds
+ * @s:		the session
+ *
+ * Must hold s->lock.  End with ofs_dev_leave().
+ *
+ * Return: 0 with the device entered; -ENODEV once it was removed; -EBADFD
+ * once the session ended.
  */
-static int session_enter(struct ofs_session *s)
+int ofs_session_enter(struct ofs_session *s)
 {
 	int ret;
 
@@ -134,18 +83,136 @@ static int session_enter(struct ofs_session *s)
 	return 0;
 }
 
-/* Must hold s->lock and the device entered. */
-static int session_exec(struct ofs_session *s, struct ofs_cmd *cmd)
+/* Statuses with which the card has failed the session (and scrubbed). */
+static bool status_fails(u32 status)
 {
-	int ret = ofs_mbox_exec(s->ofs, cmd);
+	switch (status) {
+	case OFFLOAD_SEC_DS_BAD_CONFIRMATION:
+	case OFFLOAD_SEC_DS_UNTRUSTED:
+	case OFFLOAD_SEC_DS_WRONG_REPORT:
+	case OFFLOAD_SEC_DS_EXPIRED:
+	case OFFLOAD_SEC_DS_NOT_AFFIRMED:
+	case OFFLOAD_SEC_DS_STREAM_REJECTED:
+	case OFFLOAD_SEC_DS_INCOMPLETE:
+	case OFFLOAD_SEC_DS_DIGEST_MISMATCH:
+	case OFFLOAD_SEC_DS_FAILED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The state a command the card accepted leads to. */
+static u32 state_after(u32 opcode, u32 state)
+{
+	switch (opcode) {
+	case OFS_HW_OP_MEASURE:
+		return OFFLOAD_SEC_SESSION_MEASURED;
+	case OFS_HW_OP_ATTEST:
+		return OFFLOAD_SEC_SESSION_ATTESTED;
+	case OFS_HW_OP_CONFIRM:
+		return OFFLOAD_SEC_SESSION_CONFIRMED;
+	case OFS_HW_OP_LOAD:
+		return OFFLOAD_SEC_SESSION_LOADING;
+	case OFS_HW_OP_FINISH:
+		return OFFLOAD_SEC_SESSION_DONE;
+	default:
+		return state;
+	}
+}
+
+/*
+ * Follows the card's state of the session from its reply, for netlink.
+ * Must hold s->lock.
+ */
+static void track_state(struct ofs_session *s, const struct ofs_cmd *cmd)
+{
+	u32 status = cmd->device_status, next = s->state;
+
+	if (status == OFFLOAD_SEC_DS_NO_SESSION)
+		next = OFFLOAD_SEC_SESSION_LOST;
+	else if (status_fails(status))
+		next = OFFLOAD_SEC_SESSION_FAILED;
+	else if (status == OFFLOAD_SEC_DS_OK)
+		next = state_after(cmd->opcode, s->state);
+	if (next == s->state)
+		return;
+	WRITE_ONCE(s->state, next);
+	ofs_nl_changed();
+	ofs_nl_session_event(s, OFFLOAD_SEC_CMD_SESSION_STATE, 0);
+}
+
+/**
+ * ofs_session_exec() - run a command of the session
+ * @s:		the session
+ * @cmd:	the command
+ *
+ * Must hold s->lock and the device entered (ofs_session_enter()).
+ *
+ * Return: as ofs_mbox_exec().
+ */
+int ofs_session_exec(struct ofs_session *s, struct ofs_cmd *cmd)
+{
+	int ret;
+
+	lockdep_assert_held(&s->lock);
+	ret = ofs_mbox_exec(s->ofs, cmd);
 
 	/* The card forgot it (device reset): never ABORT that handle. */
 	if (cmd->device_status == OFFLOAD_SEC_DS_NO_SESSION)
 		s->live = false;
+	track_state(s, cmd);
 	return ret;
 }
 
-static void release_dests(struct ofs_session *s)
+/**
+ * ofs_session_enter_buf() - enter the session with a user buffer mapped
+ * @s:		the session
+ * @buf:	filled in
+ * @list:	in the command's request: set to describe @buf
+ * @addr:	user address
+ * @len:	bytes, as ofs_dma_map_user() takes them
+ * @dir:	DMA_TO_DEVICE or DMA_FROM_DEVICE
+ *
+ * For a command that carries the caller's pages: run it with
+ * ofs_session_exec() and check its reply, then end with
+ * ofs_session_leave_buf().
+ *
+ * Must hold s->lock.
+ *
+ * Return: 0 with the device entered and @buf mapped, or the errno of
+ * ofs_session_enter() or ofs_dma_map_user() with neither.
+ */
+int ofs_session_enter_buf(struct ofs_session *s, struct ofs_dma_buf *buf,
+			  struct ofs_hw_sg_list *list, u64 addr, u64 len,
+			  enum dma_data_direction dir)
+{
+	int ret;
+
+	ret = ofs_session_enter(s);
+	if (ret)
+		return ret;
+	ret = ofs_dma_map_user(&s->ofs->pdev->dev, buf, addr, len, dir);
+	if (ret) {
+		ofs_dev_leave(s->ofs);
+		return ret;
+	}
+	ofs_dma_sg_list(buf, list);
+	return 0;
+}
+
+/* Undoes ofs_session_enter_buf(): unmaps @buf, then leaves the device. */
+void ofs_session_leave_buf(struct ofs_session *s, struct ofs_dma_buf *buf)
+{
+	ofs_dma_unmap_user(buf);
+	ofs_dev_leave(s->ofs);
+}
+
+/*
+ * Gives the destinations back.  Must hold the device, with s->lock or
+ * present_lock for writing, and the card must no longer write them.
+ */
+void ofs_session_release_dests(struct ofs_session *s)
 {
 	unsigned int c;
 
@@ -178,13 +245,14 @@ static void session_end(struct ofs_session *s)
 		if (ret && cmd.device_status != OFFLOAD_SEC_DS_NO_SESSION)
 			ofs_mbox_disable(s->ofs, "a session could not be aborted");
 	}
-	release_dests(s);
+	ofs_session_release_dests(s);
 }
 
 /* Ends the session if the card still has it, and frees it. */
 static void session_destroy(struct ofs_session *s)
 {
 	struct ofs_dev *ofs = s->ofs;
+	bool listed;
 
 	/* Once the card is removed, remove has ended every session. */
 	if (!ofs_dev_enter(ofs)) {
@@ -193,12 +261,19 @@ static void session_destroy(struct ofs_session *s)
 	}
 
 	mutex_lock(&ofs->sessions_lock);
-	if (!list_empty(&s->node)) {
+	listed = !list_empty(&s->node);
+	if (listed) {
 		list_del_init(&s->node);
 		ofs->nr_sessions--;
+		ofs_nl_changed();
 	}
 	mutex_unlock(&ofs->sessions_lock);
+	/* Unlisted: never created on the card, or its card was removed. */
+	if (listed)
+		ofs_nl_session_event(s, OFFLOAD_SEC_CMD_SESSION_ENDED,
+				     OFFLOAD_SEC_END_CLOSED);
 
+	put_pid(s->owner);
 	mutex_destroy(&s->lock);
 	kfree(s);
 	ofs_dev_put(ofs);
@@ -210,433 +285,23 @@ static void session_destroy(struct ofs_session *s)
  *
  * Must hold @ofs->present_lock for writing: no session ioctl is running,
  * and none starts before the card is marked absent.  The fds stay open;
- * their ioctls then fail with ENODEV.
+ * their ioctls then fail with ENODEV.  The sessions leave the card's list
+ * here, so that netlink announces their end once.
  */
 void ofs_sessions_remove(struct ofs_dev *ofs)
 {
-	struct ofs_session *s;
+	struct ofs_session *s, *tmp;
 
 	lockdep_assert_held_write(&ofs->present_lock);
 	guard(mutex)(&ofs->sessions_lock);
-	list_for_each_entry(s, &ofs->sessions, node)
+	list_for_each_entry_safe(s, tmp, &ofs->sessions, node) {
 		session_end(s);
-}
-
-/* ---- one handler per ioctl; each runs with s->lock held ---- */
-
-static int measure_piece(struct ofs_session *s, struct offload_sec_measure *m,
-			 u64 addr, u64 len, bool final)
-{
-	u32 c = m->component;
-	struct ofs_hw_measure req = {
-		.handle = cpu_to_le32(s->handle),
-		.component = cpu_to_le32(c),
-		.flags = cpu_to_le32(final ? OFS_HW_MEASURE_FINAL : 0),
-		.offset = cpu_to_le64(s->measured[c]),
-	};
-	struct ofs_hw_measure_out rsp = {};
-	struct ofs_cmd cmd = {
-		.opcode = OFS_HW_OP_MEASURE,
-		.in = &req,
-		.in_len = sizeof(req),
-		.out = &rsp,
-		.out_size = sizeof(rsp),
-	};
-	struct ofs_dma_buf src;
-	int ret;
-
-	ret = session_enter(s);
-	if (ret)
-		return ret;
-	ret = ofs_dma_map_user(dma_dev(s), &src, addr, len, DMA_TO_DEVICE);
-	if (ret)
-		goto leave;
-	ofs_dma_sg_list(&src, &req.src);
-
-	ret = session_exec(s, &cmd);
-	m->mbox_commands++;
-	m->device_status = cmd.device_status;
-	if (!ret && (cmd.out_len != sizeof(rsp) ||
-		     le64_to_cpu(rsp.measured) != s->measured[c] + len))
-		ret = bad_reply(s->ofs, "MEASURE", cmd.out_len,
-				&m->device_status);
-	if (!ret) {
-		s->measured[c] += len;
-		m->measured = s->measured[c];
-		if (final)
-			memcpy(m->sha256, rsp.sha256, sizeof(m->sha256));
+		list_del_init(&s->node);
+		ofs->nr_sessions--;
+		ofs_nl_changed();
+		ofs_nl_session_event(s, OFFLOAD_SEC_CMD_SESSION_ENDED,
+				     OFFLOAD_SEC_END_DEVICE_REMOVED);
 	}
-	ofs_dma_unmap_user(&src);
-leave:
-	ofs_dev_leave(s->ofs);
-	return ret;
-}
-
-static int do_measure(struct ofs_session *s, struct offload_sec_measure *m)
-{
-	bool want_final = m->flags & OFFLOAD_SEC_MEASURE_FINAL;
-	u64 done = 0, piece;
-	int ret;
-
-	if (m->flags & ~OFFLOAD_SEC_MEASURE_FINAL)
-		return -EOPNOTSUPP;
-	if (memchr_inv(m->reserved, 0, sizeof(m->reserved)) ||
-	    m->component >= OFFLOAD_SEC_NUM_COMPONENTS)
-		return -EINVAL;
-	m->measured = s->measured[m->component];
-
-	/* An empty call measures nothing, unless it is the FINAL one. */
-	if (!m->len && !want_final) {
-		ret = session_enter(s);
-		if (!ret)
-			ofs_dev_leave(s->ofs);
-		return ret;
-	}
-	do {
-		piece = min_t(u64, m->len - done, OFFLOAD_SEC_PIECE_MAX);
-		/* Between two commands the device is idle: stop for a kill. */
-		if (done && fatal_signal_pending(current))
-			return -EINTR;
-		ret = measure_piece(s, m, m->addr + done, piece,
-				    want_final && done + piece == m->len);
-		if (ret)
-			return ret;
-		done += piece;
-	} while (done < m->len);
-	return 0;
-}
-
-/*
- * ATTEST and GET_CHAIN write a blob into a caller's buffer and answer its
- * size, or with NO_SPACE the size they need.
- */
-static int blob_reply(struct ofs_dev *ofs, const char *what, int ret,
-		      const struct ofs_cmd *cmd, u32 *device_status)
-{
-	if ((ret && ret != -ENOSPC) || cmd->out_len == sizeof(struct ofs_hw_blob_out))
-		return ret;
-	return bad_reply(ofs, what, cmd->out_len, device_status);
-}
-
-static int do_attest(struct ofs_session *s, struct offload_sec_attest *a)
-{
-	u32 cap = min_t(u32, a->report_len, OFFLOAD_SEC_BLOB_MAX);
-	struct ofs_hw_attest req = { .handle = cpu_to_le32(s->handle) };
-	struct ofs_hw_blob_out rsp = {};
-	struct ofs_cmd cmd = {
-		.opcode = OFS_HW_OP_ATTEST,
-		.in = &req,
-		.in_len = sizeof(req),
-		.out = &rsp,
-		.out_size = sizeof(rsp),
-	};
-	struct ofs_dma_buf report;
-	int ret;
-
-	if (a->flags)
-		return -EOPNOTSUPP;
-	if (a->reserved0 || memchr_inv(a->pad, 0, sizeof(a->pad)) ||
-	    memchr_inv(a->reserved, 0, sizeof(a->reserved)))
-		return -EINVAL;
-	a->report_len = 0;
-
-	ret = session_enter(s);
-	if (ret)
-		return ret;
-	ret = ofs_dma_map_user(dma_dev(s), &report, a->report, cap,
-			       DMA_FROM_DEVICE);
-	if (ret)
-		goto leave;
-	memcpy(req.nonce, a->nonce, sizeof(req.nonce));
-	memcpy(req.host_pub, a->host_pub, sizeof(req.host_pub));
-	ofs_dma_sg_list(&report, &req.report);
-
-	ret = session_exec(s, &cmd);
-	a->device_status = cmd.device_status;
-	ret = blob_reply(s->ofs, "ATTEST", ret, &cmd, &a->device_status);
-	if (!ret && le32_to_cpu(rsp.len[0]) > cap)
-		ret = bad_reply(s->ofs, "ATTEST", cmd.out_len,
-				&a->device_status);
-	if (!ret || ret == -ENOSPC)
-		a->report_len = le32_to_cpu(rsp.len[0]);
-	ofs_dma_unmap_user(&report);
-leave:
-	ofs_dev_leave(s->ofs);
-	return ret;
-}
-
-static int run_get_chain(struct ofs_dev *ofs, struct offload_sec_get_chain *g)
-{
-	u32 cap = min_t(u32, g->buf_len, OFFLOAD_SEC_BLOB_MAX);
-	struct ofs_hw_get_chain req = {};
-	struct ofs_hw_blob_out rsp = {};
-	struct ofs_cmd cmd = {
-		.opcode = OFS_HW_OP_GET_CHAIN,
-		.in = &req,
-		.in_len = sizeof(req),
-		.out = &rsp,
-		.out_size = sizeof(rsp),
-	};
-	struct ofs_dma_buf buf;
-	u64 total;
-	int ret;
-
-	ret = ofs_dma_map_user(&ofs->pdev->dev, &buf, g->buf, cap,
-			       DMA_FROM_DEVICE);
-	if (ret)
-		return ret;
-	ofs_dma_sg_list(&buf, &req.out);
-
-	ret = ofs_mbox_exec(ofs, &cmd);
-	g->device_status = cmd.device_status;
-	ret = blob_reply(ofs, "GET_CHAIN", ret, &cmd, &g->device_status);
-	total = (u64)le32_to_cpu(rsp.len[0]) + le32_to_cpu(rsp.len[1]);
-	if ((!ret && total > cap) || (ret == -ENOSPC && total > U32_MAX))
-		ret = bad_reply(ofs, "GET_CHAIN", cmd.out_len,
-				&g->device_status);
-	if (!ret || ret == -ENOSPC) {
-		g->deviceid_len = le32_to_cpu(rsp.len[0]);
-		g->alias_len = le32_to_cpu(rsp.len[1]);
-		g->buf_len = total;
-	}
-	ofs_dma_unmap_user(&buf);
-	return ret;
-}
-
-/**
- * ofs_get_chain() - OFFLOAD_SEC_IOC_GET_CHAIN, on the device or a session
- * @ofs:	the card
- * @uarg:	struct offload_sec_get_chain
- *
- * Return: 0 or a negative errno; the struct is copied back either way.
- */
-long ofs_get_chain(struct ofs_dev *ofs,
-		   struct offload_sec_get_chain __user *uarg)
-{
-	struct offload_sec_get_chain g;
-	int ret;
-
-	if (copy_from_user(&g, uarg, sizeof(g)))
-		return -EFAULT;
-	if (g.flags)
-		return -EOPNOTSUPP;
-	if (g.reserved0 || memchr_inv(g.reserved, 0, sizeof(g.reserved)))
-		return -EINVAL;
-	g.device_status = OFFLOAD_SEC_DS_OK;
-	g.deviceid_len = 0;
-	g.alias_len = 0;
-
-	ret = ofs_dev_enter(ofs);
-	if (ret)
-		return ret;
-	ret = run_get_chain(ofs, &g);
-	if (ret && ret != -ENOSPC)
-		g.buf_len = 0;
-	ofs_dev_leave(ofs);
-
-	if (copy_to_user(uarg, &g, sizeof(g)))
-		return -EFAULT;
-	return ret;
-}
-
-static int do_confirm(struct ofs_session *s, struct offload_sec_confirm *c)
-{
-	struct ofs_hw_confirm req = { .handle = cpu_to_le32(s->handle) };
-	struct ofs_cmd cmd = {
-		.opcode = OFS_HW_OP_CONFIRM,
-		.in = &req,
-		.in_len = sizeof(req),
-	};
-	struct ofs_dma_buf conf;
-	int ret;
-
-	if (c->flags)
-		return -EOPNOTSUPP;
-	if (c->reserved0 || memchr_inv(c->reserved, 0, sizeof(c->reserved)) ||
-	    !c->len || c->len > OFFLOAD_SEC_BLOB_MAX)
-		return -EINVAL;
-
-	ret = session_enter(s);
-	if (ret)
-		return ret;
-	ret = ofs_dma_map_user(dma_dev(s), &conf, c->addr, c->len,
-			       DMA_TO_DEVICE);
-	if (ret)
-		goto leave;
-	ofs_dma_sg_list(&conf, &req.confirmation);
-	ret = session_exec(s, &cmd);
-	c->device_status = cmd.device_status;
-	ofs_dma_unmap_user(&conf);
-leave:
-	ofs_dev_leave(s->ofs);
-	return ret;
-}
-
-static int do_set_dest(struct ofs_session *s, struct offload_sec_set_dest *d)
-{
-	struct ofs_hw_set_dest req = {
-		.handle = cpu_to_le32(s->handle),
-		.component = cpu_to_le32(d->component),
-	};
-	struct ofs_cmd cmd = {
-		.opcode = OFS_HW_OP_SET_DEST,
-		.in = &req,
-		.in_len = sizeof(req),
-	};
-	struct ofs_dma_buf *dest;
-	int ret;
-
-	if (d->flags)
-		return -EOPNOTSUPP;
-	if (d->reserved0 || memchr_inv(d->reserved, 0, sizeof(d->reserved)) ||
-	    d->component >= OFFLOAD_SEC_NUM_COMPONENTS)
-		return -EINVAL;
-	dest = &s->dest[d->component];
-	if (dest->len)
-		return -EEXIST;
-
-	ret = session_enter(s);
-	if (ret)
-		return ret;
-	ret = ofs_dma_map_dest(dma_dev(s), dest, d->addr, d->len);
-	if (ret)
-		goto leave;
-	ofs_dma_sg_list(dest, &req.dest);
-	ret = session_exec(s, &cmd);
-	d->device_status = cmd.device_status;
-	/* Refused, or the device is cut off: it will not write them. */
-	if (ret) {
-		ofs_dma_unmap_user(dest);
-		dest->len = 0;
-	}
-leave:
-	ofs_dev_leave(s->ofs);
-	return ret;
-}
-
-static int load_piece(struct ofs_session *s, struct offload_sec_load *l,
-		      u64 addr, u64 len)
-{
-	struct ofs_hw_load req = {
-		.handle = cpu_to_le32(s->handle),
-		.component = cpu_to_le32(l->component),
-	};
-	struct ofs_hw_load_out rsp = {};
-	struct ofs_cmd cmd = {
-		.opcode = OFS_HW_OP_LOAD,
-		.in = &req,
-		.in_len = sizeof(req),
-		.out = &rsp,
-		.out_size = sizeof(rsp),
-	};
-	struct ofs_dma_buf src;
-	int ret;
-
-	ret = session_enter(s);
-	if (ret)
-		return ret;
-	ret = ofs_dma_map_user(dma_dev(s), &src, addr, len, DMA_TO_DEVICE);
-	if (ret)
-		goto leave;
-	ofs_dma_sg_list(&src, &req.src);
-
-	ret = session_exec(s, &cmd);
-	l->mbox_commands++;
-	l->device_status = cmd.device_status;
-	if (!ret && cmd.out_len != sizeof(rsp))
-		ret = bad_reply(s->ofs, "LOAD", cmd.out_len, &l->device_status);
-	if (!ret) {
-		l->loaded = le64_to_cpu(rsp.loaded);
-		l->complete = !!le32_to_cpu(rsp.complete);
-	}
-	ofs_dma_unmap_user(&src);
-leave:
-	ofs_dev_leave(s->ofs);
-	return ret;
-}
-
-static int do_load(struct ofs_session *s, struct offload_sec_load *l)
-{
-	u64 record = (u64)s->chunk_size + OFFLOAD_SEC_RECORD_OVERHEAD;
-	/* As many whole records per command as a piece holds. */
-	u64 per_cmd = OFFLOAD_SEC_PIECE_MAX / record * record;
-	u64 tail = l->len % record, done = 0, piece;
-	int ret;
-
-	if (l->flags)
-		return -EOPNOTSUPP;
-	if (l->reserved0 || memchr_inv(l->reserved, 0, sizeof(l->reserved)) ||
-	    l->component >= OFFLOAD_SEC_NUM_COMPONENTS)
-		return -EINVAL;
-	/* Whole records only: every one but the last is exactly full. */
-	if (!l->len || (tail && tail < OFFLOAD_SEC_RECORD_OVERHEAD))
-		return -EINVAL;
-	l->loaded = 0;
-	l->complete = 0;
-
-	while (done < l->len) {
-		piece = min(l->len - done, per_cmd);
-		if (done && fatal_signal_pending(current))
-			return -EINTR;
-		ret = load_piece(s, l, l->addr + done, piece);
-		if (ret)
-			return ret;
-		done += piece;
-	}
-	return 0;
-}
-
-/* Statuses with which FINISH has ended the session on the card. */
-static bool finish_ended(u32 status)
-{
-	return status == OFFLOAD_SEC_DS_OK ||
-	       status == OFFLOAD_SEC_DS_INCOMPLETE ||
-	       status == OFFLOAD_SEC_DS_DIGEST_MISMATCH;
-}
-
-static int do_finish(struct ofs_session *s, struct offload_sec_finish *f)
-{
-	struct ofs_hw_session_ref req = { .handle = cpu_to_le32(s->handle) };
-	struct ofs_hw_receipt rsp = {};
-	struct ofs_cmd cmd = {
-		.opcode = OFS_HW_OP_FINISH,
-		.in = &req,
-		.in_len = sizeof(req),
-		.out = &rsp,
-		.out_size = sizeof(rsp),
-	};
-	unsigned int c;
-	int ret;
-
-	if (f->flags)
-		return -EOPNOTSUPP;
-	if (memchr_inv(f->reserved, 0, sizeof(f->reserved)))
-		return -EINVAL;
-
-	ret = session_enter(s);
-	if (ret)
-		return ret;
-	ret = session_exec(s, &cmd);
-	f->device_status = cmd.device_status;
-	if (!ret && cmd.out_len != sizeof(rsp))
-		ret = bad_reply(s->ofs, "FINISH", cmd.out_len,
-				&f->device_status);
-	if (!ret) {
-		memcpy(f->mac, rsp.mac, sizeof(f->mac));
-		for (c = 0; c < OFFLOAD_SEC_NUM_COMPONENTS; c++)
-			f->loaded[c] = le64_to_cpu(rsp.loaded[c]);
-	}
-	/*
-	 * Over on the card, either way: the destinations are the caller's
-	 * again (unmapping copies any bounce buffer back), and there is
-	 * nothing left to ABORT.
-	 */
-	if (finish_ended(cmd.device_status)) {
-		s->live = false;
-		release_dests(s);
-	}
-	ofs_dev_leave(s->ofs);
-	return ret;
 }
 
 union session_arg {
@@ -653,17 +318,17 @@ static int session_dispatch(struct ofs_session *s, unsigned int cmd,
 {
 	switch (cmd) {
 	case OFFLOAD_SEC_IOC_MEASURE:
-		return do_measure(s, &a->measure);
+		return ofs_session_measure(s, &a->measure);
 	case OFFLOAD_SEC_IOC_ATTEST:
-		return do_attest(s, &a->attest);
+		return ofs_session_attest(s, &a->attest);
 	case OFFLOAD_SEC_IOC_CONFIRM:
-		return do_confirm(s, &a->confirm);
+		return ofs_session_confirm(s, &a->confirm);
 	case OFFLOAD_SEC_IOC_SET_DEST:
-		return do_set_dest(s, &a->set_dest);
+		return ofs_session_set_dest(s, &a->set_dest);
 	case OFFLOAD_SEC_IOC_LOAD:
-		return do_load(s, &a->load);
+		return ofs_session_load(s, &a->load);
 	case OFFLOAD_SEC_IOC_FINISH:
-		return do_finish(s, &a->finish);
+		return ofs_session_finish(s, &a->finish);
 	default:
 		return -ENOTTY;
 	}
@@ -750,17 +415,21 @@ static int open_on_device(struct ofs_session *s,
 	ret = ofs_mbox_exec(ofs, &cmd);
 	arg->device_status = cmd.device_status;
 	if (!ret && cmd.out_len != sizeof(rsp))
-		ret = bad_reply(ofs, "SESSION_CREATE", cmd.out_len,
-				&arg->device_status);
+		ret = ofs_bad_reply(ofs, "SESSION_CREATE", cmd.out_len,
+				    &arg->device_status);
 	if (!ret) {
 		s->handle = le32_to_cpu(rsp.handle);
 		s->live = true;
+		memcpy(s->session_id, rsp.session_id, sizeof(s->session_id));
 		memcpy(arg->session_id, rsp.session_id,
 		       sizeof(arg->session_id));
 		mutex_lock(&ofs->sessions_lock);
 		list_add_tail(&s->node, &ofs->sessions);
 		ofs->nr_sessions++;
+		ofs_nl_changed();
 		mutex_unlock(&ofs->sessions_lock);
+		/* Before remove can end it. */
+		ofs_nl_session_event(s, OFFLOAD_SEC_CMD_SESSION_CREATED, 0);
 	}
 	ofs_dev_leave(ofs);
 	return ret;
@@ -778,6 +447,8 @@ static struct ofs_session *session_alloc(struct ofs_dev *ofs, u32 chunk_size)
 	INIT_LIST_HEAD(&s->node);
 	mutex_init(&s->lock);
 	s->chunk_size = chunk_size ? chunk_size : OFFLOAD_SEC_CHUNK_DEFAULT;
+	s->owner = get_pid(task_tgid(current));
+	s->state = OFFLOAD_SEC_SESSION_CREATED;
 	return s;
 }
 

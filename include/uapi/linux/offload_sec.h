@@ -107,6 +107,100 @@
  * session already ended), EINTR (a fatal signal arrived between two
  * device commands of a long MEASURE or LOAD: no command is left running;
  * the out fields say how far it got), ENOMEM.
+ *
+ * Generic netlink
+ * ===============
+ *
+ * The driver also registers the generic netlink family OFFLOAD_SEC_GENL_NAME,
+ * version OFFLOAD_SEC_GENL_VERSION, in the initial network namespace only.
+ * It describes the cards and their launch sessions; it changes nothing, so
+ * every command below is open to any caller: what it shows (device names,
+ * versions, counters, session ids and states, owner pids) is what any user
+ * sees in /sys and /proc or in a report sent over the network, and no key,
+ * nonce or image byte ever goes through it.  The device node stays the only
+ * way to act on a card (root and the offload-sec group, by the udev rule).
+ * A state-changing command, if one is ever added, takes GENL_ADMIN_PERM.
+ *
+ * Requests may carry only the attributes listed for them; anything else,
+ * and any attribute of the wrong type or size, fails with EINVAL (strict
+ * validation).  Unknown commands fail with EOPNOTSUPP.
+ *
+ * OFFLOAD_SEC_CMD_GET_DEVICE
+ * --------------------------
+ *
+ * Only with NLM_F_REQUEST | NLM_F_DUMP.  The request may contain
+ *
+ *    OFFLOAD_SEC_A_DEVICE_INDEX: NLA_U32, only this card
+ *
+ * and the kernel answers one message (NLM_F_MULTI) per card:
+ *
+ *    OFFLOAD_SEC_A_DEVICE_INDEX: NLA_U32, N of /dev/offload-sec<N> (0: none)
+ *    OFFLOAD_SEC_A_DEVICE_NAME: NLA_NUL_STRING, the node's name
+ *    OFFLOAD_SEC_A_DEVICE_PCI_ADDR: NLA_NUL_STRING, e.g. "0000:00:04.0"
+ *    OFFLOAD_SEC_A_DEVICE_INFO: NLA_NESTED, absent if the card did not
+ *                               answer GET_INFO when it was bound
+ *        OFFLOAD_SEC_INFO_A_ABI_MAJOR: NLA_U16
+ *        OFFLOAD_SEC_INFO_A_ABI_MINOR: NLA_U16
+ *        OFFLOAD_SEC_INFO_A_FW_MAJOR: NLA_U16
+ *        OFFLOAD_SEC_INFO_A_FW_MINOR: NLA_U16
+ *        OFFLOAD_SEC_INFO_A_FW_PATCH: NLA_U32
+ *        OFFLOAD_SEC_INFO_A_MEASUREMENT_REGS: NLA_U32
+ *        OFFLOAD_SEC_INFO_A_MAX_SESSIONS: NLA_U32
+ *        OFFLOAD_SEC_INFO_A_MAX_DMA_SEGMENTS: NLA_U32
+ *        OFFLOAD_SEC_INFO_A_CAPABILITIES: NLA_U64, OFFLOAD_SEC_CAP_* bits
+ *        OFFLOAD_SEC_INFO_A_SERIAL: NLA_NUL_STRING, printable ASCII
+ *    OFFLOAD_SEC_A_DEVICE_SESSIONS: NLA_U32, open session fds
+ *    OFFLOAD_SEC_A_DEVICE_BROKEN: NLA_FLAG, present once the driver has
+ *                                 stopped talking to the card
+ *
+ * OFFLOAD_SEC_CMD_GET_SESSION
+ * ---------------------------
+ *
+ * Only with NLM_F_REQUEST | NLM_F_DUMP.  The request may contain
+ * OFFLOAD_SEC_A_DEVICE_INDEX to list one card's sessions; the kernel
+ * answers one message per open session fd:
+ *
+ *    OFFLOAD_SEC_A_DEVICE_INDEX: NLA_U32
+ *    OFFLOAD_SEC_A_SESSION_ID: binary, OFFLOAD_SEC_SESSION_ID_LEN bytes
+ *    OFFLOAD_SEC_A_SESSION_STATE: NLA_U32, enum offload_sec_session_state
+ *    OFFLOAD_SEC_A_SESSION_OWNER: NLA_U32, thread group id (in the initial
+ *                                 PID namespace) of the creator
+ *    OFFLOAD_SEC_A_SESSION_COMPONENTS: NLA_NESTED
+ *        0: NLA_NESTED
+ *            OFFLOAD_SEC_COMPONENT_A_INDEX: NLA_U32, OFFLOAD_SEC_COMPONENT_*
+ *            OFFLOAD_SEC_COMPONENT_A_MEASURED: NLA_U64, bytes the card hashed
+ *            OFFLOAD_SEC_COMPONENT_A_LOADED: NLA_U64, bytes it decrypted
+ *        0: NLA_NESTED
+ *            ...
+ *
+ * The state is the driver's mirror of the card's: it follows the replies
+ * the card gave, and OFFLOAD_SEC_SESSION_LOST means the card no longer
+ * knows the session.
+ *
+ * Dumps are checked for consistency: a generation counter moves whenever
+ * a card or a session comes or goes or a session changes state, and a
+ * dump that spans such a change has NLM_F_DUMP_INTR set on its messages.
+ * The caller should then dump again.  Byte counters are read as they are
+ * at the moment of the message and do not move the generation.
+ *
+ * Events
+ * ------
+ *
+ * The multicast group OFFLOAD_SEC_GENL_MCGRP_EVENTS carries one message
+ * per event, its command saying which:
+ *
+ *    OFFLOAD_SEC_CMD_DEVICE_ADDED     the attributes of GET_DEVICE
+ *    OFFLOAD_SEC_CMD_DEVICE_REMOVED   index, name, PCI address
+ *    OFFLOAD_SEC_CMD_DEVICE_ERROR     index, name, PCI address, broken flag,
+ *                                     and
+ *        OFFLOAD_SEC_A_DEVICE_ERROR: NLA_U32, enum offload_sec_device_error
+ *    OFFLOAD_SEC_CMD_SESSION_CREATED  the attributes of GET_SESSION
+ *    OFFLOAD_SEC_CMD_SESSION_STATE    the same, with the new state
+ *    OFFLOAD_SEC_CMD_SESSION_ENDED    the same, with the last state, and
+ *        OFFLOAD_SEC_A_SESSION_END_REASON: NLA_U32, enum offload_sec_end_reason
+ *
+ * SESSION_ENDED comes exactly once per session: when its fd is closed, or
+ * when its card is removed (after DEVICE_REMOVED), whichever is first.
  */
 #ifndef _UAPI_LINUX_OFFLOAD_SEC_H
 #define _UAPI_LINUX_OFFLOAD_SEC_H
@@ -441,5 +535,99 @@ struct offload_sec_finish {
 	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x14, struct offload_sec_load)
 #define OFFLOAD_SEC_IOC_FINISH \
 	_IOWR(OFFLOAD_SEC_IOC_MAGIC, 0x15, struct offload_sec_finish)
+
+/* Generic netlink: see "Generic netlink" at the top of this file. */
+#define OFFLOAD_SEC_GENL_NAME		"offload_sec"
+#define OFFLOAD_SEC_GENL_VERSION	1
+#define OFFLOAD_SEC_GENL_MCGRP_EVENTS	"events"
+
+enum offload_sec_cmd {
+	OFFLOAD_SEC_CMD_UNSPEC = 0,
+	OFFLOAD_SEC_CMD_GET_DEVICE = 1,
+	OFFLOAD_SEC_CMD_GET_SESSION = 2,
+	/* Events only. */
+	OFFLOAD_SEC_CMD_DEVICE_ADDED = 3,
+	OFFLOAD_SEC_CMD_DEVICE_REMOVED = 4,
+	OFFLOAD_SEC_CMD_DEVICE_ERROR = 5,
+	OFFLOAD_SEC_CMD_SESSION_CREATED = 6,
+	OFFLOAD_SEC_CMD_SESSION_STATE = 7,
+	OFFLOAD_SEC_CMD_SESSION_ENDED = 8,
+	__OFFLOAD_SEC_CMD_MAX
+};
+
+#define OFFLOAD_SEC_CMD_MAX (__OFFLOAD_SEC_CMD_MAX - 1)
+
+enum offload_sec_attr {
+	OFFLOAD_SEC_A_UNSPEC = 0,	/* also the padding of 64-bit values */
+	OFFLOAD_SEC_A_DEVICE_INDEX = 1,
+	OFFLOAD_SEC_A_DEVICE_NAME = 2,
+	OFFLOAD_SEC_A_DEVICE_PCI_ADDR = 3,
+	OFFLOAD_SEC_A_DEVICE_INFO = 4,
+	OFFLOAD_SEC_A_DEVICE_SESSIONS = 5,
+	OFFLOAD_SEC_A_DEVICE_BROKEN = 6,
+	OFFLOAD_SEC_A_DEVICE_ERROR = 7,
+	OFFLOAD_SEC_A_SESSION_ID = 8,
+	OFFLOAD_SEC_A_SESSION_STATE = 9,
+	OFFLOAD_SEC_A_SESSION_OWNER = 10,
+	OFFLOAD_SEC_A_SESSION_COMPONENTS = 11,
+	OFFLOAD_SEC_A_SESSION_END_REASON = 12,
+	__OFFLOAD_SEC_A_MAX
+};
+
+#define OFFLOAD_SEC_A_MAX (__OFFLOAD_SEC_A_MAX - 1)
+
+enum offload_sec_info_attr {
+	OFFLOAD_SEC_INFO_A_UNSPEC = 0,	/* also padding */
+	OFFLOAD_SEC_INFO_A_ABI_MAJOR = 1,
+	OFFLOAD_SEC_INFO_A_ABI_MINOR = 2,
+	OFFLOAD_SEC_INFO_A_FW_MAJOR = 3,
+	OFFLOAD_SEC_INFO_A_FW_MINOR = 4,
+	OFFLOAD_SEC_INFO_A_FW_PATCH = 5,
+	OFFLOAD_SEC_INFO_A_MEASUREMENT_REGS = 6,
+	OFFLOAD_SEC_INFO_A_MAX_SESSIONS = 7,
+	OFFLOAD_SEC_INFO_A_MAX_DMA_SEGMENTS = 8,
+	OFFLOAD_SEC_INFO_A_CAPABILITIES = 9,
+	OFFLOAD_SEC_INFO_A_SERIAL = 10,
+	__OFFLOAD_SEC_INFO_A_MAX
+};
+
+#define OFFLOAD_SEC_INFO_A_MAX (__OFFLOAD_SEC_INFO_A_MAX - 1)
+
+enum offload_sec_component_attr {
+	OFFLOAD_SEC_COMPONENT_A_UNSPEC = 0,	/* also padding */
+	OFFLOAD_SEC_COMPONENT_A_INDEX = 1,
+	OFFLOAD_SEC_COMPONENT_A_MEASURED = 2,
+	OFFLOAD_SEC_COMPONENT_A_LOADED = 3,
+	__OFFLOAD_SEC_COMPONENT_A_MAX
+};
+
+#define OFFLOAD_SEC_COMPONENT_A_MAX (__OFFLOAD_SEC_COMPONENT_A_MAX - 1)
+
+/* A session as the driver mirrors it from the card's replies. */
+enum offload_sec_session_state {
+	OFFLOAD_SEC_SESSION_CREATED = 1,	/* nothing measured yet */
+	OFFLOAD_SEC_SESSION_MEASURED = 2,	/* MEASURE accepted */
+	OFFLOAD_SEC_SESSION_ATTESTED = 3,	/* report signed */
+	OFFLOAD_SEC_SESSION_CONFIRMED = 4,	/* confirmation accepted, keys derived */
+	OFFLOAD_SEC_SESSION_LOADING = 5,	/* LOAD accepted */
+	OFFLOAD_SEC_SESSION_DONE = 6,	/* FINISH succeeded: image in place */
+	OFFLOAD_SEC_SESSION_FAILED = 7,	/* the card failed it and scrubbed */
+	OFFLOAD_SEC_SESSION_LOST = 8,	/* the card no longer knows it */
+};
+
+/* Why OFFLOAD_SEC_CMD_SESSION_ENDED. */
+enum offload_sec_end_reason {
+	OFFLOAD_SEC_END_CLOSED = 1,	/* its fd was closed; ABORTed if live */
+	OFFLOAD_SEC_END_DEVICE_REMOVED = 2,	/* its card went away; ABORTed first */
+};
+
+/* What OFFLOAD_SEC_CMD_DEVICE_ERROR reports. */
+enum offload_sec_device_error {
+	OFFLOAD_SEC_ERR_TIMEOUT = 1,	/* no reply in time: card disabled */
+	/* Malformed reply; a reply to another request disables the card. */
+	OFFLOAD_SEC_ERR_BAD_RESPONSE = 2,
+	/* The driver stopped using the card, e.g. an ABORT failed. */
+	OFFLOAD_SEC_ERR_DISABLED = 3,
+};
 
 #endif /* _UAPI_LINUX_OFFLOAD_SEC_H */
