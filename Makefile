@@ -21,7 +21,7 @@ CPPFLAGS += -Iinclude/uapi -Iinclude -Ilib -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARNFLAGS) $(CFLAGS) -fstack-protector-strong \
 	-D_FORTIFY_SOURCE=2 -MMD -MP
 
-PKGS := libcrypto json-c libsystemd cmocka libcbor
+PKGS := libcrypto json-c libsystemd cmocka libcbor libnl-genl-3.0
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -36,6 +36,10 @@ EMU_SRCS := $(filter-out tools/emu/main.c,$(wildcard tools/emu/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 GUEST_SRCS := $(wildcard tests/vm/guest/*.c)
 BENCH_SRCS := $(wildcard bench/bench-*.c)
+
+# ---- offload-ras (tools/ras): sources, used by the unit-test rule below ----
+RAS_SRCS := $(filter-out tools/ras/main.c,$(wildcard tools/ras/*.c))
+RAS_LIBS := libmicrohttpd json-c sqlite3 libcbor libcrypto libsystemd
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 asan_obj = $(patsubst %.c,$(B)/asan/%.o,$(1))
@@ -68,21 +72,23 @@ $(LIBOFS): $(call obj,$(LIB_SRCS))
 
 $(CLI): $(call obj,$(CLI_SRCS)) $(LIBOFS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,json-c libcbor libcrypto)
+	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,json-c libcbor libcrypto libnl-genl-3.0)
 
 $(EMU): $(call obj,tools/emu/main.c $(EMU_SRCS)) $(LIBOFS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,libsystemd libcbor libcrypto)
 
 # Unit tests link the sources under test, built with ASan and UBSan.
-$(B)/tests/unit/%: tests/unit/%.c $(call asan_obj,$(EMU_SRCS) $(LIB_SRCS))
+$(B)/tests/unit/%: tests/unit/%.c $(call asan_obj,$(EMU_SRCS) $(LIB_SRCS) $(RAS_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN) -O1 -o $@ $(filter %.c %.o,$^) \
-		$(call pc,--cflags --libs,cmocka libsystemd libcbor libcrypto json-c)
+	$(CC) $(CPPFLAGS) -Itools/ras $(ALL_CFLAGS) $(SAN) -O1 -o $@ $(filter %.c %.o,$^) \
+		$(call pc,--cflags --libs,cmocka libsystemd libcbor libcrypto json-c libnl-genl-3.0) \
+		$(call pc,--libs,libmicrohttpd sqlite3) -pthread
 
 $(B)/tests/vm/%: tests/vm/guest/%.c $(LIBOFS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) $(call pc,--libs,libcbor libcrypto)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) \
+		$(call pc,--cflags --libs,libcbor libcrypto libnl-genl-3.0)
 
 # Writes the sample evidence that tests/interop/verify-report.py checks.
 $(INTEROP): tests/interop/make-sample.c $(LIBOFS)
@@ -94,6 +100,53 @@ $(INTEROP): tests/interop/make-sample.c $(LIBOFS)
 $(B)/bench/%: $(call obj,bench/%.c bench/bench.c $(EMU_SRCS)) $(LIBOFS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,libsystemd libcbor libcrypto)
+
+# ---- offload-ras: the service, its HTTP test client, load client, fuzzers ----
+RAS := $(B)/bin/offload-ras
+RAS_TEST := $(B)/tests/ras/ras-http-test
+RAS_BENCH := $(B)/bench/ras-load
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+.PHONY: fuzz clean-ras bench-ras
+userspace: $(RAS) $(RAS_TEST) $(B)/tests/ras/offload-ras-asan $(RAS_BENCH) $(FUZZERS)
+fuzz: $(FUZZERS)
+
+# Closed-loop load on the service from a separate process (not in check).
+bench-ras: $(B)/.deps-ok
+	@$(MAKE) -s $(RAS) $(RAS_BENCH)
+	@$(RAS_BENCH) $(RAS)
+
+$(RAS): $(call obj,tools/ras/main.c $(RAS_SRCS)) $(LIBOFS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pthread -o $@ $^ $(call pc,--libs,$(RAS_LIBS))
+
+# The service as the HTTP tests run it: ASan and UBSan.
+$(B)/tests/ras/offload-ras-asan: $(call asan_obj,tools/ras/main.c $(RAS_SRCS) $(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -pthread -o $@ $^ $(call pc,--libs,$(RAS_LIBS) libnl-genl-3.0)
+
+$(B)/tests/ras/%: tests/ras/%.c tests/ras/evidence.h $(LIBOFS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) \
+		$(call pc,--libs,json-c libcbor libcrypto)
+
+$(RAS_BENCH): bench/ras-load.c tests/ras/evidence.h $(call obj,bench/bench.c) $(LIBOFS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/ras -pthread -o $@ \
+		$(filter %.c %.o %.a,$^) $(call pc,--libs,json-c libcbor libcrypto)
+
+# libFuzzer (clang) over the whole library and the RAS request decoders.
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) tools/ras/request.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -Itools/ras $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) \
+		$(call pc,--cflags --libs,json-c libcbor libcrypto libnl-genl-3.0)
+
+clean: clean-ras
+clean-ras:
+	rm -rf $(B)/fuzz
 
 $(B)/.deps-ok: tools/install-deps
 	tools/install-deps

@@ -16,22 +16,25 @@
 #include <openssl/crypto.h>
 
 #include "ofs-appraise.h"
+#include "ofs-chain-cache.h"
 #include "ofs-identity.h"
 #include "ofs-util.h"
 
 /* ---- recording ---- */
 
-static struct ofs_check *check_add(struct ofs_appraisal *a, const char *name)
+struct ofs_check *ofs_appraisal_add(struct ofs_appraisal *a, const char *name)
 {
-	struct ofs_check *c = &a->checks[a->n_checks++];
+	struct ofs_check *c;
 
+	if (a->n_checks == OFS_APPRAISE_MAX_CHECKS)
+		a->n_checks--;
+	c = &a->checks[a->n_checks++];
 	memset(c, 0, sizeof(*c));
 	c->name = name;
 	return c;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int check_fail(struct ofs_check *c, int err, const char *fmt, ...)
+int ofs_check_fail(struct ofs_check *c, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -42,12 +45,13 @@ static int check_fail(struct ofs_check *c, int err, const char *fmt, ...)
 }
 
 /* A check that could not run because an earlier one failed. */
-static void check_skip(struct ofs_appraisal *a, const char *name,
-		       const char *needs)
+void ofs_check_skip(struct ofs_appraisal *a, const char *name,
+		    const char *needs)
 {
-	check_fail(check_add(a, name), -ECANCELED,
-		   "not checked: the %s did not verify", needs);
+	ofs_check_fail(ofs_appraisal_add(a, name), -ECANCELED,
+		       "not checked: the %s did not verify", needs);
 }
+
 
 /* Fills both values and fails on a difference. */
 static int check_bytes(struct ofs_check *c, const uint8_t *expected,
@@ -56,7 +60,7 @@ static int check_bytes(struct ofs_check *c, const uint8_t *expected,
 	ofs_hex(expected, n, c->expected);
 	ofs_hex(actual, n, c->actual);
 	if (CRYPTO_memcmp(expected, actual, n))
-		return check_fail(c, -EKEYREJECTED, "%s differ", what);
+		return ofs_check_fail(c, -EKEYREJECTED, "%s differ", what);
 	return 0;
 }
 
@@ -79,6 +83,39 @@ static void count_failed(struct ofs_appraisal *a)
 		a->n_failed += a->checks[i].err != 0;
 }
 
+int ofs_appraisal_finish(struct ofs_appraisal *a)
+{
+	count_failed(a);
+	return appraisal_result(a);
+}
+
+uint32_t ofs_check_tier(const struct ofs_check *c)
+{
+	if (c->err == -ECANCELED)
+		return 0;
+	if (c->err)
+		return OFS_VERDICT_CONTRAINDICATED;
+	return c->warn ? OFS_VERDICT_WARNING : OFS_VERDICT_AFFIRMING;
+}
+
+uint32_t ofs_appraisal_verdict(const struct ofs_appraisal *a)
+{
+	uint32_t v = OFS_VERDICT_AFFIRMING, t;
+	size_t i;
+
+	/* Nothing appraised is nothing affirmed. */
+	if (!a->n_checks)
+		return OFS_VERDICT_CONTRAINDICATED;
+	for (i = 0; i < a->n_checks; i++) {
+		t = ofs_check_tier(&a->checks[i]);
+		if (a->checks[i].err)
+			return OFS_VERDICT_CONTRAINDICATED;
+		if (t > v)
+			v = t;
+	}
+	return v;
+}
+
 const struct ofs_check *ofs_appraisal_find(const struct ofs_appraisal *a,
 					   const char *name)
 {
@@ -96,13 +133,13 @@ static int check_chain(struct ofs_appraisal *a,
 		       const struct ofs_report_evidence *ev,
 		       struct ofs_chain_info *info)
 {
-	struct ofs_check *c = check_add(a, OFS_CHECK_CHAIN);
+	struct ofs_check *c = ofs_appraisal_add(a, OFS_CHECK_CHAIN);
 	int r;
 
-	r = ofs_cert_verify_chain(ev->roots, ev->n_roots, ev->deviceid,
-				  ev->alias, info);
+	r = ofs_chain_cache_verify(ev->chain_cache, ev->roots, ev->n_roots,
+				   ev->deviceid, ev->alias, info);
 	if (r)
-		return check_fail(c, r, "%s", info->reason ? info->reason :
+		return ofs_check_fail(c, r, "%s", info->reason ? info->reason :
 				  "chain does not verify");
 	return 0;
 }
@@ -111,13 +148,13 @@ static int check_report_sig(struct ofs_appraisal *a,
 			    const struct ofs_report_evidence *ev,
 			    EVP_PKEY *alias_pub, struct ofs_report *rep)
 {
-	struct ofs_check *c = check_add(a, OFS_CHECK_REPORT_SIG);
+	struct ofs_check *c = ofs_appraisal_add(a, OFS_CHECK_REPORT_SIG);
 	struct ofs_decode_error err = { 0 };
 	int r;
 
 	r = ofs_report_verify(alias_pub, ev->report, ev->report_len, rep, &err);
 	if (r)
-		return check_fail(c, r, "%s", err.what[0] ? err.what :
+		return ofs_check_fail(c, r, "%s", err.what[0] ? err.what :
 				  "does not verify under the Alias key");
 	return 0;
 }
@@ -125,7 +162,7 @@ static int check_report_sig(struct ofs_appraisal *a,
 static void check_ueid(struct ofs_appraisal *a, const struct ofs_chain_info *info,
 		       const struct ofs_report *rep)
 {
-	check_bytes(check_add(a, OFS_CHECK_UEID), info->ueid, rep->ueid,
+	check_bytes(ofs_appraisal_add(a, OFS_CHECK_UEID), info->ueid, rep->ueid,
 		    OFS_UEID_LEN, "the report's ueid and the DeviceID key's");
 }
 
@@ -137,20 +174,20 @@ static void check_measurement(struct ofs_appraisal *a,
 			      const struct ofs_fw_measurement *meas,
 			      const struct ofs_report *rep)
 {
-	struct ofs_check *c = check_add(a, OFS_CHECK_MEASUREMENT);
+	struct ofs_check *c = ofs_appraisal_add(a, OFS_CHECK_MEASUREMENT);
 	uint8_t composite[OFS_SHA256_LEN];
 
 	ofs_hex(meas->composite, OFS_SHA256_LEN, c->expected);
 	if (rep->n_regs != OFS_NUM_MEAS_REGS) {
 		snprintf(c->actual, sizeof(c->actual), "%" PRIu32 " registers",
 			 rep->n_regs);
-		check_fail(c, -EKEYREJECTED, "the report has %" PRIu32
+		ofs_check_fail(c, -EKEYREJECTED, "the report has %" PRIu32
 			   " registers, the Alias certificate %d", rep->n_regs,
 			   OFS_NUM_MEAS_REGS);
 		return;
 	}
 	if (ofs_measure_composite(rep->regs, composite)) {
-		check_fail(c, -ENOMEM, "cannot hash the registers");
+		ofs_check_fail(c, -ENOMEM, "cannot hash the registers");
 		return;
 	}
 	check_bytes(c, meas->composite, composite, OFS_SHA256_LEN,
@@ -162,12 +199,12 @@ static void check_svn(struct ofs_appraisal *a,
 		      const struct ofs_fw_measurement *meas,
 		      const struct ofs_report *rep)
 {
-	struct ofs_check *c = check_add(a, OFS_CHECK_SVN);
+	struct ofs_check *c = ofs_appraisal_add(a, OFS_CHECK_SVN);
 
 	snprintf(c->expected, sizeof(c->expected), "%" PRIu32, meas->svn);
 	snprintf(c->actual, sizeof(c->actual), "%" PRIu32, rep->svn);
 	if (rep->svn != meas->svn)
-		check_fail(c, -EKEYREJECTED, "the report's svn and the Alias "
+		ofs_check_fail(c, -EKEYREJECTED, "the report's svn and the Alias "
 			   "certificate's differ");
 }
 
@@ -175,12 +212,12 @@ static void check_svn(struct ofs_appraisal *a,
 static void check_event_log(struct ofs_appraisal *a,
 			    const struct ofs_report *rep)
 {
-	struct ofs_check *c = check_add(a, OFS_CHECK_EVENT_LOG);
+	struct ofs_check *c = ofs_appraisal_add(a, OFS_CHECK_EVENT_LOG);
 	struct ofs_fw_measurement claimed, replayed;
 	int r;
 
 	if (rep->n_regs != OFS_NUM_MEAS_REGS) {
-		check_fail(c, -EKEYREJECTED, "the report has %" PRIu32
+		ofs_check_fail(c, -EKEYREJECTED, "the report has %" PRIu32
 			   " registers, a log replays to %d", rep->n_regs,
 			   OFS_NUM_MEAS_REGS);
 		return;
@@ -189,24 +226,24 @@ static void check_event_log(struct ofs_appraisal *a,
 	claimed.svn = rep->svn;
 	if (ofs_measure_composite(claimed.regs, claimed.composite) ||
 	    ofs_measure_summary(rep->events, rep->n_events, &replayed)) {
-		check_fail(c, -EINVAL, "the log cannot be replayed");
+		ofs_check_fail(c, -EINVAL, "the log cannot be replayed");
 		return;
 	}
 	ofs_hex(claimed.composite, OFS_SHA256_LEN, c->expected);
 	ofs_hex(replayed.composite, OFS_SHA256_LEN, c->actual);
 	r = ofs_measure_verify_log(rep->events, rep->n_events, &claimed);
 	if (r && replayed.svn != claimed.svn)
-		check_fail(c, r, "the log replays to svn %" PRIu32 ", the "
+		ofs_check_fail(c, r, "the log replays to svn %" PRIu32 ", the "
 			   "report states %" PRIu32, replayed.svn, rep->svn);
 	else if (r)
-		check_fail(c, r, "the log replays to other registers than the "
+		ofs_check_fail(c, r, "the log replays to other registers than the "
 			   "report's (composites shown)");
 }
 
 static void check_nonce(struct ofs_appraisal *a, const uint8_t *nonce,
 			const struct ofs_report *rep)
 {
-	check_bytes(check_add(a, OFS_CHECK_NONCE), nonce, rep->nonce,
+	check_bytes(ofs_appraisal_add(a, OFS_CHECK_NONCE), nonce, rep->nonce,
 		    OFS_NONCE_LEN, "the report's nonce and the one issued");
 }
 
@@ -230,7 +267,7 @@ static void report_claims(struct ofs_appraisal *a,
 
 	if (failed) {
 		for (i = 0; i < n; i++)
-			check_skip(a, names[i], failed);
+			ofs_check_skip(a, names[i], failed);
 		return;
 	}
 	check_ueid(a, info, rep);
@@ -257,7 +294,7 @@ int ofs_appraise_report(const struct ofs_report_evidence *ev,
 	if (check_chain(a, ev, &info))
 		failed = "certificate chain";
 	if (failed)
-		check_skip(a, OFS_CHECK_REPORT_SIG, failed);
+		ofs_check_skip(a, OFS_CHECK_REPORT_SIG, failed);
 	else if (check_report_sig(a, ev, info.alias_pub, &claims))
 		failed = "report signature";
 	report_claims(a, ev, &info, &claims, failed);
@@ -275,7 +312,7 @@ static int check_confirm_sig(struct ofs_appraisal *a,
 			     const struct ofs_confirmation_evidence *ev,
 			     struct ofs_confirmation *conf)
 {
-	struct ofs_check *c = check_add(a, OFS_CHECK_CONFIRM_SIG);
+	struct ofs_check *c = ofs_appraisal_add(a, OFS_CHECK_CONFIRM_SIG);
 	struct ofs_decode_error err = { 0 };
 	int r = -ENOKEY;
 	size_t i;
@@ -289,7 +326,7 @@ static int check_confirm_sig(struct ofs_appraisal *a,
 			break;
 	}
 	if (r)
-		return check_fail(c, r, "%s", err.what[0] ? err.what :
+		return ofs_check_fail(c, r, "%s", err.what[0] ? err.what :
 				  "no trusted RAS key verifies it");
 	return 0;
 }
@@ -303,13 +340,13 @@ static void check_binding(struct ofs_appraisal *a,
 			  const struct ofs_confirmation_evidence *ev,
 			  const struct ofs_confirmation *conf)
 {
-	struct ofs_check *c = check_add(a, OFS_CHECK_BINDING);
+	struct ofs_check *c = ofs_appraisal_add(a, OFS_CHECK_BINDING);
 	struct ofs_decode_error err = { 0 };
 	uint8_t digest[OFS_SHA256_LEN];
 	int r;
 
 	if (ofs_report_digest(ev->report, ev->report_len, digest)) {
-		check_fail(c, -ENOMEM, "cannot hash the report");
+		ofs_check_fail(c, -ENOMEM, "cannot hash the report");
 		return;
 	}
 	ofs_hex(digest, sizeof(digest), c->expected);
@@ -317,23 +354,23 @@ static void check_binding(struct ofs_appraisal *a,
 	r = ofs_confirmation_check(conf, ev->report, ev->report_len,
 				   conf->issued_at, &err);
 	if (r)
-		check_fail(c, r, "%s", err.what);
+		ofs_check_fail(c, r, "%s", err.what);
 }
 
 static void check_window(struct ofs_appraisal *a,
 			 const struct ofs_confirmation_evidence *ev,
 			 const struct ofs_confirmation *conf)
 {
-	struct ofs_check *c = check_add(a, OFS_CHECK_WINDOW);
+	struct ofs_check *c = ofs_appraisal_add(a, OFS_CHECK_WINDOW);
 
 	snprintf(c->expected, sizeof(c->expected), "[%" PRIu64 ", %" PRIu64 ")",
 		 conf->issued_at, conf->expiry);
 	snprintf(c->actual, sizeof(c->actual), "%" PRIu64, ev->now);
 	if (ev->now < conf->issued_at)
-		check_fail(c, -ETIME, "not valid before %" PRIu64,
+		ofs_check_fail(c, -ETIME, "not valid before %" PRIu64,
 			   conf->issued_at);
 	else if (ev->now >= conf->expiry)
-		check_fail(c, -ETIME, "expired at %" PRIu64, conf->expiry);
+		ofs_check_fail(c, -ETIME, "expired at %" PRIu64, conf->expiry);
 }
 
 int ofs_appraise_confirmation(const struct ofs_confirmation_evidence *ev,
@@ -353,11 +390,11 @@ int ofs_appraise_confirmation(const struct ofs_confirmation_evidence *ev,
 	if (ev->report && sig_ok)
 		check_binding(a, ev, &conf);
 	else if (ev->report)
-		check_skip(a, OFS_CHECK_BINDING, "confirmation signature");
+		ofs_check_skip(a, OFS_CHECK_BINDING, "confirmation signature");
 	if (sig_ok)
 		check_window(a, ev, &conf);
 	else
-		check_skip(a, OFS_CHECK_WINDOW, "confirmation signature");
+		ofs_check_skip(a, OFS_CHECK_WINDOW, "confirmation signature");
 	if (c && sig_ok)
 		*c = conf;
 	count_failed(a);

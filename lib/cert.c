@@ -470,12 +470,18 @@ static int map_verify_error(X509_STORE_CTX *ctx, struct ofs_chain_info *out)
 	}
 }
 
+/* Also says until when: a cached verdict must not outlive the root. */
 static int check_anchor_time(X509 *root, struct ofs_chain_info *out)
 {
+	struct tm tm;
+
 	if (X509_cmp_current_time(X509_get0_notBefore(root)) >= 0)
 		return fail(out, -EKEYEXPIRED, "root not yet valid");
 	if (X509_cmp_current_time(X509_get0_notAfter(root)) <= 0)
 		return fail(out, -EKEYEXPIRED, "root expired");
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(root), &tm) != 1)
+		return fail(out, -EINVAL, "root notAfter unreadable");
+	out->anchor_not_after = timegm(&tm);
 	return 0;
 }
 
@@ -635,6 +641,7 @@ int ofs_cert_verify_chain(X509 *const *roots, size_t n_roots,
 		/* Nothing from a rejected chain may be used by mistake. */
 		memset(&out->meas, 0, sizeof(out->meas));
 		memset(out->ueid, 0, sizeof(out->ueid));
+		out->anchor_not_after = 0;
 	}
 	return r;
 }

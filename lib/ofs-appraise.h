@@ -8,7 +8,8 @@
  *
  * A report is appraised as (docs/report-profile.md §6, docs/device-identity.md §3.2):
  *
- *   certificate chain      root -> DeviceID -> Alias (ofs_cert_verify_chain)
+ *   certificate chain      root -> DeviceID -> Alias (ofs_cert_verify_chain,
+ *                          or its cache: ofs-chain-cache.h)
  *   report signature       COSE_Sign1 under the Alias key, strict decode
  *   ueid                   the report's = the DeviceID key's
  *   firmware measurement   registers = the Alias certificate's (by composite)
@@ -31,6 +32,8 @@
 
 #include "ofs-report.h"
 
+struct ofs_chain_cache;
+
 #define OFS_CHECK_CHAIN		"certificate chain"
 #define OFS_CHECK_REPORT_SIG	"report signature"
 #define OFS_CHECK_UEID		"ueid"
@@ -42,16 +45,18 @@
 #define OFS_CHECK_BINDING	"bound to the report"
 #define OFS_CHECK_WINDOW	"validity window"
 
-#define OFS_APPRAISE_MAX_CHECKS	8
-/* Room for the longest value shown: a ueid in hex. */
-#define OFS_CHECK_VALUE_LEN	(2 * OFS_UEID_LEN + 1)
+/* The report's 7 and ofs-policy.h's checks, with room to spare. */
+#define OFS_APPRAISE_MAX_CHECKS	16
+/* Room for the longest value shown: a list of debug states, a ueid in hex. */
+#define OFS_CHECK_VALUE_LEN	128
 
 struct ofs_check {
 	const char *name;			/* one of OFS_CHECK_* */
 	int err;				/* 0 passed, else -errno */
 	char expected[OFS_CHECK_VALUE_LEN];	/* "" when not one value */
 	char actual[OFS_CHECK_VALUE_LEN];
-	char why[160];				/* on failure, for an operator */
+	char why[256];				/* on failure (or warning), for an operator */
+	int warn;				/* passed, with a warning in why */
 };
 
 struct ofs_appraisal {
@@ -68,6 +73,7 @@ struct ofs_report_evidence {
 	const uint8_t *report;		/* the COSE_Sign1 as received */
 	size_t report_len;
 	const uint8_t *nonce;		/* OFS_NONCE_LEN bytes, or NULL */
+	struct ofs_chain_cache *chain_cache;	/* NULL: verify every time */
 };
 
 struct ofs_confirmation_evidence {
@@ -93,6 +99,26 @@ int ofs_appraise_report(const struct ofs_report_evidence *ev,
 int ofs_appraise_confirmation(const struct ofs_confirmation_evidence *ev,
 			      struct ofs_appraisal *a,
 			      struct ofs_confirmation *c);
+
+/*
+ * For appraisals that extend the list (ofs-policy.h): add a check (at most
+ * OFS_APPRAISE_MAX_CHECKS in all; past that the last one is reused), fail
+ * it, record one that could not run, and finish - count the failures and
+ * return the first error, as ofs_appraise_report() does.
+ */
+struct ofs_check *ofs_appraisal_add(struct ofs_appraisal *a, const char *name);
+__attribute__((format(printf, 3, 4)))
+int ofs_check_fail(struct ofs_check *c, int err, const char *fmt, ...);
+void ofs_check_skip(struct ofs_appraisal *a, const char *name, const char *needs);
+int ofs_appraisal_finish(struct ofs_appraisal *a);
+
+/*
+ * The EAR tier of the whole: contraindicated when a check failed, warning
+ * when one passed with a warning, else affirming.
+ */
+uint32_t ofs_appraisal_verdict(const struct ofs_appraisal *a);
+/* The tier of one check; 0 (EAR "none") for one that was not run. */
+uint32_t ofs_check_tier(const struct ofs_check *c);
 
 /* The check of that name, or NULL if it was not part of the appraisal. */
 const struct ofs_check *ofs_appraisal_find(const struct ofs_appraisal *a,

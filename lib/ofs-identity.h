@@ -135,6 +135,7 @@ struct ofs_chain_info {
 	EVP_PKEY *alias_pub;	/* owned: ofs_chain_info_release() */
 	struct ofs_fw_measurement meas;
 	uint8_t ueid[OFS_UEID_LEN];
+	time_t anchor_not_after;	/* the anchoring root's notAfter */
 	const char *reason;	/* on failure: static text, the check */
 };
 

@@ -18,6 +18,10 @@ static const struct {
 	{ "info", cmd_info, "Show the security component's identity and capabilities" },
 	{ "selftest", cmd_selftest, "Check the card's DMA path both ways, byte for byte" },
 	{ "report", cmd_report, "Decode an attestation report or RAS confirmation" },
+	{ "verify", cmd_verify, "Appraise a report against a RAS policy, offline" },
+	{ "devices", cmd_devices, "List the bound cards (generic netlink)" },
+	{ "sessions", cmd_sessions, "List the open launch sessions and their progress" },
+	{ "monitor", cmd_monitor, "Show the driver's events as they happen" },
 };
 
 static void usage(FILE *out)

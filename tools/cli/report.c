@@ -311,7 +311,7 @@ struct verify_opts {
 	int json;
 };
 
-static void release_certs(X509 **certs, size_t n)
+void cli_release_certs(X509 **certs, size_t n)
 {
 	while (n)
 		X509_free(certs[--n]);
@@ -319,7 +319,7 @@ static void release_certs(X509 **certs, size_t n)
 }
 
 /* Every certificate of a PEM file, or the one certificate of a DER file. */
-static int load_roots(const char *path, X509 ***out, size_t *n)
+int cli_load_roots(const char *path, X509 ***out, size_t *n)
 {
 	X509 **certs = NULL, **grown, *x;
 	FILE *f = fopen(path, "r");
@@ -331,7 +331,7 @@ static int load_roots(const char *path, X509 ***out, size_t *n)
 		grown = realloc(certs, (*n + 1) * sizeof(*certs));
 		if (!grown) {
 			X509_free(x);
-			release_certs(certs, *n);
+			cli_release_certs(certs, *n);
 			fclose(f);
 			return -ENOMEM;
 		}
@@ -353,7 +353,7 @@ static int load_roots(const char *path, X509 ***out, size_t *n)
 	return 0;
 }
 
-static int load_cert(const char *dir, const char *name, X509 **out)
+int cli_load_cert(const char *dir, const char *name, X509 **out)
 {
 	char path[4096];
 	int r;
@@ -387,7 +387,9 @@ static void text_appraisal(const char *what, const struct ofs_appraisal *a)
 	for (i = 0; i < a->n_checks; i++) {
 		c = &a->checks[i];
 		printf("%-22s ", c->name);
-		if (!c->err)
+		if (!c->err && c->warn)
+			printf("ok, WARNING: %s\n", c->why);
+		else if (!c->err)
 			printf("ok\n");
 		else if (c->expected[0] || c->actual[0])
 			printf("FAILED: %s (expected %s, found %s)\n", c->why,
@@ -418,14 +420,24 @@ static void json_appraisal(const char *what, const struct ofs_appraisal *a)
 		json_object_object_add(e, "ok", json_object_new_boolean(!c->err));
 		json_object_object_add(e, "expected", json_object_new_string(c->expected));
 		json_object_object_add(e, "actual", json_object_new_string(c->actual));
-		if (c->err)
-			json_object_object_add(e, "error", json_object_new_string(c->why));
+		if (c->err || c->warn)
+			json_object_object_add(e, c->err ? "error" : "warning",
+					       json_object_new_string(c->why));
 		json_object_array_add(list, e);
 	}
 	json_object_object_add(o, "checks", list);
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 					    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
+}
+
+int cli_print_appraisal(const char *what, const struct ofs_appraisal *a, int json)
+{
+	if (json)
+		json_appraisal(what, a);
+	else
+		text_appraisal(what, a);
+	return a->n_failed ? 1 : 0;
 }
 
 static int print_appraisal(const char *what, const struct ofs_appraisal *a,
@@ -460,15 +472,15 @@ static int verify_report(const uint8_t *buf, size_t len,
 		}
 		ev.nonce = nonce;
 	}
-	r = load_roots(o->roots, &roots, &ev.n_roots);
+	r = cli_load_roots(o->roots, &roots, &ev.n_roots);
 	if (r < 0) {
 		fprintf(stderr, "%s: %s: no certificate (%s)\n", prog, o->roots,
 			strerror(-r));
 		return 1;
 	}
-	if (load_cert(o->chain_dir, o->chain_dir ? "deviceid.pem" : o->deviceid,
+	if (cli_load_cert(o->chain_dir, o->chain_dir ? "deviceid.pem" : o->deviceid,
 		      &devid) ||
-	    load_cert(o->chain_dir, o->chain_dir ? "alias.pem" : o->alias, &alias)) {
+	    cli_load_cert(o->chain_dir, o->chain_dir ? "alias.pem" : o->alias, &alias)) {
 		ret = 1;
 		goto free_certs;
 	}
@@ -480,7 +492,7 @@ static int verify_report(const uint8_t *buf, size_t len,
 free_certs:
 	X509_free(devid);
 	X509_free(alias);
-	release_certs(roots, ev.n_roots);
+	cli_release_certs(roots, ev.n_roots);
 	return ret;
 }
 
