@@ -14,6 +14,7 @@
 
 CC ?= cc
 B := build
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
@@ -174,15 +175,15 @@ dkms-remove:
 	rm -f /etc/udev/rules.d/60-offload-sec.rules
 
 check: $(B)/.deps-ok
-	$(MAKE) all
+	$(MAKE) -j$(NPROC) all
 	tests/run
 
 bench: $(B)/.deps-ok
-	@$(MAKE) -s userspace
+	@$(MAKE) -s -j$(NPROC) userspace
 	@bench/run
 
 demo: $(B)/.deps-ok
-	@$(MAKE) -s all
+	@$(MAKE) -s -j$(NPROC) all
 	@tests/vm/run --demo
 
 clean:
