@@ -38,6 +38,7 @@ const char *ofs_device_status_str(uint32_t status)
 
 static const char *const capability_names[] = {
 	"dma-selftest",
+	"launch-sessions",
 };
 
 const char *ofs_capability_name(unsigned int bit)

@@ -24,7 +24,8 @@ static void get_info(void **state)
 	assert_int_equal(le32toh(info.max_sessions), 64);
 	assert_int_equal(le32toh(info.max_sg), OFS_HW_MAX_SG);
 	assert_int_equal(le64toh(info.capabilities),
-			 OFFLOAD_SEC_CAP_DMA_SELFTEST);
+			 OFFLOAD_SEC_CAP_DMA_SELFTEST |
+			 OFFLOAD_SEC_CAP_LAUNCH_SESSIONS);
 	assert_string_equal((char *)info.serial, EMU_DEFAULT_SERIAL);
 	assert_int_equal(info.reserved0, 0);
 	assert_true(info.reserved[0] == 0 && info.reserved[3] == 0);

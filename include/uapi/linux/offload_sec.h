@@ -238,6 +238,7 @@ enum offload_sec_device_status {
 
 /* Capability bits of struct offload_sec_info.capabilities. */
 #define OFFLOAD_SEC_CAP_DMA_SELFTEST	(1ULL << 0)
+#define OFFLOAD_SEC_CAP_LAUNCH_SESSIONS	(1ULL << 1)	/* SESSION_CREATE and the session ioctls */
 
 /**
  * struct offload_sec_info - argument of OFFLOAD_SEC_IOC_GET_INFO

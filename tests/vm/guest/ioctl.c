@@ -91,7 +91,8 @@ static int test_info(void)
 	CHECK(r == 0, "GET_INFO: %s", strerror(-r));
 	CHECK(info.device_status == OFFLOAD_SEC_DS_OK, "status %u", info.device_status);
 	CHECK(info.abi_major == 1, "abi_major %u", info.abi_major);
-	CHECK(info.capabilities & OFFLOAD_SEC_CAP_DMA_SELFTEST, "caps %llx",
+	CHECK((info.capabilities & OFFLOAD_SEC_CAP_DMA_SELFTEST) &&
+	      (info.capabilities & OFFLOAD_SEC_CAP_LAUNCH_SESSIONS), "caps %llx",
 	      (unsigned long long)info.capabilities);
 	CHECK(info.num_measurement_regs > 0, "no measurement registers");
 	CHECK(info.max_sessions >= 64, "max_sessions %u", info.max_sessions);
