@@ -172,15 +172,22 @@ static inline int client_teardown(void **state)
 {
 	struct client *c = *state;
 	void *fs = c->f;
+	int ret = 0;
 	size_t i;
 
+	/* Whatever state a test left its sessions in, ABORT wipes every key. */
+	emu_sessions_abort_all(&c->f->dev);
+	if (emu_session_key_bytes_live(&c->f->dev) != 0) {
+		print_error("key material left after aborting every session\n");
+		ret = -1;
+	}
 	for (i = 0; i < OFS_HW_NUM_COMPONENTS; i++)
 		image_free(&c->img[i]);
 	ofs_ecdh_free(c->host_eph);
 	EVP_PKEY_free(c->ras);
 	fake_teardown(&fs);
 	free(c);
-	return 0;
+	return ret;
 }
 
 static inline void set_image(struct client *c, uint32_t comp, size_t len,
