@@ -16,6 +16,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_repo(int argc, char **argv);
 
 /* Netlink: says what failed and returns the exit status 1. */
 int cli_netlink_error(const char *what, int err);

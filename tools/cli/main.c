@@ -22,6 +22,7 @@ static const struct {
 	{ "devices", cmd_devices, "List the bound cards (generic netlink)" },
 	{ "sessions", cmd_sessions, "List the open launch sessions and their progress" },
 	{ "monitor", cmd_monitor, "Show the driver's events as they happen" },
+	{ "repo", cmd_repo, "Keep and check a signed image repository" },
 };
 
 static void usage(FILE *out)
