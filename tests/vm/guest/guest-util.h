@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,58 @@ static inline int card_bdf(char *bdf, size_t size)
 }
 
 /* Waits up to secs for the node to exist (want) or be gone (!want). */
+/*
+ * A session holding something for the card to scrub: the initrd measured
+ * from *src (0x3c bytes) and *dest (0xa5 bytes) registered as its
+ * destination.  Returns the session fd, or a negative errno after a "#"
+ * line naming the step that failed.
+ */
+static inline int session_with_dest(int dev, struct offload_sec_session_create *sc,
+				    uint8_t **src, size_t src_len,
+				    uint8_t **dest, size_t dest_len)
+{
+	struct offload_sec_measure m = {
+		.component = OFFLOAD_SEC_COMPONENT_INITRD,
+		.flags = OFFLOAD_SEC_MEASURE_FINAL,
+	};
+	struct offload_sec_set_dest d = { .component = OFFLOAD_SEC_COMPONENT_INITRD };
+	int sfd, r;
+
+	sfd = ofs_session_create(dev, sc);
+	if (sfd < 0) {
+		printf("# SESSION_CREATE: %s\n", strerror(-sfd));
+		return sfd;
+	}
+	*src = mmap(NULL, src_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*dest = mmap(NULL, dest_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*src == MAP_FAILED || *dest == MAP_FAILED) {
+		printf("# mmap: %s\n", strerror(errno));
+		r = -ENOMEM;
+		goto close_session;
+	}
+	memset(*src, 0x3c, src_len);
+	memset(*dest, 0xa5, dest_len);
+	m.addr = (uintptr_t)*src;
+	m.len = src_len;
+	r = ofs_session_measure(sfd, &m);
+	if (r) {
+		printf("# MEASURE: %s\n", strerror(-r));
+		goto close_session;
+	}
+	d.addr = (uintptr_t)*dest;
+	d.len = dest_len;
+	r = ofs_session_set_dest(sfd, &d);
+	if (r) {
+		printf("# SET_DEST: %s, status %u\n", strerror(-r), d.device_status);
+		goto close_session;
+	}
+	return sfd;
+
+close_session:
+	close(sfd);
+	return r;
+}
+
 static inline bool wait_node(bool want, double secs)
 {
 	double end = now_s() + secs;

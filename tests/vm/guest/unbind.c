@@ -16,60 +16,25 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ofs-device.h"
+#include "guest-util.h"
 #include "tap.h"
 
 #define SLOTS 64
-#define DRIVER "/sys/bus/pci/drivers/offload_sec"
+#define DRIVER DRIVER_DIR
 
 static int dev = -1, sfd = -1;
 static char bdf[64];
 static uint8_t *dest, *src;
 static const size_t dest_len = 16384, src_len = 8192;
 
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 static int test_session_with_dest(void)
 {
 	struct offload_sec_session_create sc = {};
-	struct offload_sec_measure m = { .component = 1 };
-	struct offload_sec_set_dest d = { .component = 1 };
-	char link[PATH_MAX];
-	ssize_t n;
-	int r;
 
-	n = readlink("/sys/class/misc/" OFFLOAD_SEC_DEVICE_NAME "/device", link,
-		     sizeof(link) - 1);
-	CHECK(n > 0, "no PCI device behind the node: %s", strerror(errno));
-	link[n] = 0;
-	snprintf(bdf, sizeof(bdf), "%s", strrchr(link, '/') + 1);
-
-	sfd = ofs_session_create(dev, &sc);
-	CHECK(sfd >= 0, "SESSION_CREATE: %s", strerror(-sfd));
-	src = mmap(NULL, src_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	dest = mmap(NULL, dest_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(src != MAP_FAILED && dest != MAP_FAILED, "mmap");
-	memset(src, 0x3c, src_len);
-	memset(dest, 0xa5, dest_len);
-	m.addr = (uintptr_t)src;
-	m.len = src_len;
-	m.flags = OFFLOAD_SEC_MEASURE_FINAL;
-	r = ofs_session_measure(sfd, &m);
-	CHECK(r == 0, "MEASURE: %s", strerror(-r));
-	d.addr = (uintptr_t)dest;
-	d.len = dest_len;
-	r = ofs_session_set_dest(sfd, &d);
-	CHECK(r == 0, "SET_DEST: %s, status %u", strerror(-r), d.device_status);
+	CHECK(card_bdf(bdf, sizeof(bdf)) == 0, "no PCI device behind the node: %s",
+	      strerror(errno));
+	sfd = session_with_dest(dev, &sc, &src, src_len, &dest, dest_len);
+	CHECK(sfd >= 0, "a session with a destination: %s", strerror(-sfd));
 	return 0;
 }
 

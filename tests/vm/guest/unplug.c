@@ -30,30 +30,14 @@ static struct event_log events;
 static int test_session_open(void)
 {
 	struct offload_sec_session_create sc = {};
-	struct offload_sec_measure m = { .component = 1 };
-	struct offload_sec_set_dest d = { .component = 1 };
 	int r;
 
 	CHECK(card_bdf(bdf, sizeof(bdf)) == 0, "no PCI device behind the node");
 	r = ofs_nl_monitor_open(&mon);
 	CHECK(r == 0, "subscribe: %s", strerror(-r));
-	sfd = ofs_session_create(dev, &sc);
-	CHECK(sfd >= 0, "SESSION_CREATE: %s", strerror(-sfd));
+	sfd = session_with_dest(dev, &sc, &src, src_len, &dest, dest_len);
+	CHECK(sfd >= 0, "a session with a destination: %s", strerror(-sfd));
 	memcpy(session_id, sc.session_id, sizeof(session_id));
-	src = mmap(NULL, src_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	dest = mmap(NULL, dest_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(src != MAP_FAILED && dest != MAP_FAILED, "mmap");
-	memset(src, 0x3c, src_len);
-	memset(dest, 0xa5, dest_len);
-	m.addr = (uintptr_t)src;
-	m.len = src_len;
-	m.flags = OFFLOAD_SEC_MEASURE_FINAL;
-	r = ofs_session_measure(sfd, &m);
-	CHECK(r == 0, "MEASURE: %s", strerror(-r));
-	d.addr = (uintptr_t)dest;
-	d.len = dest_len;
-	r = ofs_session_set_dest(sfd, &d);
-	CHECK(r == 0, "SET_DEST: %s, status %u", strerror(-r), d.device_status);
 	return 0;
 }
 
