@@ -22,7 +22,7 @@ CPPFLAGS += -Iinclude/uapi -Iinclude -Ilib -D_GNU_SOURCE
 ALL_CFLAGS = -std=gnu11 $(WARNFLAGS) $(CFLAGS) -fstack-protector-strong \
 	-D_FORTIFY_SOURCE=2 -MMD -MP
 
-PKGS := libcrypto json-c libsystemd cmocka libcbor libnl-genl-3.0
+PKGS := libcrypto json-c libsystemd cmocka libcbor libnl-genl-3.0 libcurl libkmod liburing
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -34,6 +34,7 @@ KDIR ?= /lib/modules/$(KABI)/build
 LIB_SRCS := $(wildcard lib/*.c)
 CLI_SRCS := $(wildcard tools/cli/*.c)
 EMU_SRCS := $(filter-out tools/emu/main.c,$(wildcard tools/emu/*.c))
+SECD_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 GUEST_SRCS := $(wildcard tests/vm/guest/*.c)
 BENCH_SRCS := $(wildcard bench/bench-*.c)
@@ -80,11 +81,11 @@ $(EMU): $(call obj,tools/emu/main.c $(EMU_SRCS)) $(LIBOFS)
 	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,libsystemd libcbor libcrypto)
 
 # Unit tests link the sources under test, built with ASan and UBSan.
-$(B)/tests/unit/%: tests/unit/%.c $(call asan_obj,$(EMU_SRCS) $(LIB_SRCS) $(RAS_SRCS))
+$(B)/tests/unit/%: tests/unit/%.c $(call asan_obj,$(EMU_SRCS) $(LIB_SRCS) $(RAS_SRCS) $(SECD_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itools/ras $(ALL_CFLAGS) $(SAN) -O1 -o $@ $(filter %.c %.o,$^) \
+	$(CC) $(CPPFLAGS) -Itools/ras -Idaemon $(ALL_CFLAGS) $(SAN) -O1 -o $@ $(filter %.c %.o,$^) \
 		$(call pc,--cflags --libs,cmocka libsystemd libcbor libcrypto json-c libnl-genl-3.0) \
-		$(call pc,--libs,libmicrohttpd sqlite3) -pthread
+		$(call pc,--libs,libmicrohttpd sqlite3 $(SECD_LIBS)) -pthread
 
 $(B)/tests/vm/%: tests/vm/guest/%.c $(LIBOFS)
 	@mkdir -p $(@D)
@@ -96,6 +97,12 @@ $(INTEROP): tests/interop/make-sample.c $(LIBOFS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) \
 		$(call pc,--libs,libcbor libcrypto)
+
+# The daemon's data path: io_uring reads, hashing and sealing.
+$(B)/bench/bench-pipeline: $(call obj,bench/bench-pipeline.c bench/bench.c \
+		daemon/pipeline.c) $(LIBOFS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(call pc,--libs,liburing libcrypto)
 
 # Benchmarks link the code they measure, optimised as shipped.
 $(B)/bench/%: $(call obj,bench/%.c bench/bench.c $(EMU_SRCS)) $(LIBOFS)
@@ -127,7 +134,7 @@ $(RAS): $(call obj,tools/ras/main.c $(RAS_SRCS)) $(LIBOFS)
 # The service as the HTTP tests run it: ASan and UBSan.
 $(B)/tests/ras/offload-ras-asan: $(call asan_obj,tools/ras/main.c $(RAS_SRCS) $(LIB_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -pthread -o $@ $^ $(call pc,--libs,$(RAS_LIBS) libnl-genl-3.0)
+	$(CC) $(CFLAGS) $(SAN) -pthread -o $@ $^ $(call pc,--libs,$(RAS_LIBS) libnl-genl-3.0 libcurl)
 
 $(B)/tests/ras/%: tests/ras/%.c tests/ras/evidence.h $(LIBOFS)
 	@mkdir -p $(@D)
@@ -143,7 +150,69 @@ $(RAS_BENCH): bench/ras-load.c tests/ras/evidence.h $(call obj,bench/bench.c) $(
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) tools/ras/request.c
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -Itools/ras $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) \
-		$(call pc,--cflags --libs,json-c libcbor libcrypto libnl-genl-3.0)
+		$(call pc,--cflags --libs,json-c libcbor libcrypto libnl-genl-3.0 libcurl)
+
+# The daemon's configuration reader (the fuzzer brings its own secd_log).
+$(B)/fuzz/fuzz-secd-config: tests/fuzz/fuzz-secd-config.c lib/conf.c daemon/config.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -Idaemon $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) \
+		$(call pc,--cflags,libsystemd json-c)
+
+# The API's call decoder and Launch's parameter checks.
+$(B)/fuzz/fuzz-varlink-call: tests/fuzz/fuzz-varlink-call.c $(LIB_SRCS) daemon/api-request.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -Idaemon $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) \
+		$(call pc,--cflags --libs,json-c libcbor libcrypto libnl-genl-3.0 libcurl) \
+		$(call pc,--cflags,libsystemd)
+
+# ---- offload-secd (daemon/) ----
+SECD := $(B)/bin/offload-secd
+SECD_LIBS := libsystemd libcurl json-c libcrypto libcbor libnl-genl-3.0 libkmod liburing
+userspace: $(SECD)
+
+$(SECD): $(call obj,daemon/main.c $(SECD_SRCS)) $(LIBOFS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pthread -o $@ $^ $(call pc,--libs,$(SECD_LIBS))
+
+# api.c assembles the interface description in (.incbin).
+$(call obj,daemon/api.c) $(call asan_obj,daemon/api.c): daemon/io.offload-sec.Launcher.varlink
+
+# ---- the demo (demo/): the tiny VM, its memfd loader ----
+# A 32-bit freestanding ELF for the nested boot, no libc.  objcopy makes
+# it one flat file that starts with head.S's hand-written ELF headers:
+# its flat SHA-256 is then the digest of the bytes loaded at 1 MiB.
+TINYVM := $(B)/demo/tinyvm.elf
+TINYVM_SRCS := $(wildcard demo/tinyvm/*.S demo/tinyvm/*.c)
+TINYVM_OBJS := $(patsubst demo/tinyvm/%,$(B)/obj/demo/tinyvm/%.o,$(basename $(TINYVM_SRCS)))
+TINYVM_CFLAGS := -std=gnu11 -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fcf-protection=none -fno-asynchronous-unwind-tables \
+	-mgeneral-regs-only -O2 $(WARNFLAGS) -MMD -MP
+MEMFD_LOAD := $(B)/demo/memfd-load
+userspace: $(TINYVM) $(MEMFD_LOAD)
+$(B)/tests/unit/test-tinyvm: $(TINYVM)
+
+$(B)/obj/demo/tinyvm/%.o: demo/tinyvm/%.c
+	@mkdir -p $(@D)
+	$(CC) $(TINYVM_CFLAGS) -c -o $@ $<
+
+$(B)/obj/demo/tinyvm/%.o: demo/tinyvm/%.S
+	@mkdir -p $(@D)
+	$(CC) $(TINYVM_CFLAGS) -c -o $@ $<
+
+$(B)/demo/tinyvm.sym: $(TINYVM_OBJS) demo/tinyvm/tinyvm.ld
+	@mkdir -p $(@D)
+	ld -m elf_i386 -nostdlib --no-warn-rwx-segments -T demo/tinyvm/tinyvm.ld -o $@ $(TINYVM_OBJS)
+
+$(TINYVM): $(B)/demo/tinyvm.sym
+	objcopy -O binary $< $@
+
+$(MEMFD_LOAD): $(call obj,demo/memfd-load.c)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^
+
+clean: clean-demo
+clean-demo:
+	rm -rf $(B)/demo
 
 clean: clean-ras
 clean-ras:
@@ -173,6 +242,71 @@ dkms-remove:
 	-dkms remove -m offload-sec -v $(DKMS_VERSION) --all
 	rm -rf /usr/src/offload-sec-$(DKMS_VERSION)
 	rm -f /etc/udev/rules.d/60-offload-sec.rules
+
+# ---- make install / make uninstall: the programs, units, man pages ----
+# DESTDIR stages the tree (packaging); PREFIX moves the programs, man
+# pages and docs, and the installed units are rewritten to match.
+# offload-secd goes where its unit's ExecStart= runs it (under PREFIX).
+# The configuration is installed only where none exists, and kept by
+# uninstall.
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/offload-sec
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+UDEVRULESDIR ?= /lib/udev/rules.d
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+SECD_UNIT_PATH := $(or $(shell sed -n 's|^ExecStart=[-@:+!]*\(/[^ ]*/offload-secd\)\( .*\)*$$|\1|p' \
+	systemd/offload-secd.service 2>/dev/null | head -n1),/usr/libexec/offload-secd)
+SECD_PATH ?= $(patsubst /usr/%,$(PREFIX)/%,$(SECD_UNIT_PATH))
+INSTALL_UNITS = $(wildcard systemd/*.service systemd/*.socket)
+INSTALL_RULES = $(wildcard systemd/*.rules)
+MANPAGES = $(wildcard man/*.[1-8])
+UNIT_PATHS := -e 's|/usr/bin/\(offload-[a-z-]*\)|$(BINDIR)/\1|g' \
+	-e 's|$(SECD_UNIT_PATH)|$(SECD_PATH)|g' \
+	-e 's|/usr/share/doc/offload-sec|$(DOCDIR)|g'
+
+.PHONY: install uninstall
+install: $(CLI) $(SECD) $(RAS) $(EMU)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(CLI) $(RAS) $(EMU) $(DESTDIR)$(BINDIR)/
+	install -D -m 0755 $(SECD) $(DESTDIR)$(SECD_PATH)
+	for u in $(INSTALL_UNITS); do \
+		sed $(UNIT_PATHS) $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+	for f in $(wildcard systemd/*.sysusers); do \
+		install -D -m 0644 $$f $(DESTDIR)$(SYSUSERSDIR)/$$(basename $$f .sysusers).conf || exit 1; \
+	done
+	for f in $(wildcard systemd/*.tmpfiles); do \
+		install -D -m 0644 $$f $(DESTDIR)$(TMPFILESDIR)/$$(basename $$f .tmpfiles).conf || exit 1; \
+	done
+	for f in $(INSTALL_RULES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(UDEVRULESDIR)/$${f##*/} || exit 1; \
+	done
+	for m in $(MANPAGES); do \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
+	done
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/offload-sec
+	[ -e $(DESTDIR)$(SYSCONFDIR)/offload-sec/offload-secd.conf ] || \
+		install -m 0644 docs/examples/offload-secd.conf \
+		$(DESTDIR)$(SYSCONFDIR)/offload-sec/offload-secd.conf
+	@[ -n "$(DESTDIR)" ] || echo "installed; now: systemd-sysusers; systemd-tmpfiles" \
+		"--create; udevadm control --reload; systemctl daemon-reload"
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,offload-sec offload-ras offload-sec-emu)
+	rm -f $(DESTDIR)$(SECD_PATH)
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(INSTALL_UNITS)))
+	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(INSTALL_RULES)))
+	rm -f $(patsubst systemd/%.sysusers,$(DESTDIR)$(SYSUSERSDIR)/%.conf,$(wildcard systemd/*.sysusers))
+	rm -f $(patsubst systemd/%.tmpfiles,$(DESTDIR)$(TMPFILESDIR)/%.conf,$(wildcard systemd/*.tmpfiles))
+	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/offload-sec (the configuration)"
 
 check: $(B)/.deps-ok
 	$(MAKE) -j$(NPROC) all

@@ -28,8 +28,7 @@
 #include "ofs-manifest.h"
 #include "ofs-util.h"
 
-/* The signature's cap: the manifest plus the COSE envelope around it. */
-#define SIG_MAX		(OFS_MANIFEST_MAX_SIZE + 256)
+#define SIG_MAX		OFS_MANIFEST_SIG_MAX_SIZE
 #define KID_LEN		8
 
 __attribute__((format(printf, 3, 4)))
@@ -181,17 +180,12 @@ static int open_beneath(const char *dir, const char *path)
 	return fd < 0 ? -saved : fd;
 }
 
-int ofs_manifest_hash_file(const char *dir, const char *path,
-			   uint8_t sha256[OFS_SHA256_LEN], uint64_t *size,
-			   struct ofs_manifest_error *err)
+int ofs_manifest_open_component(const char *dir, const char *path,
+				struct ofs_manifest_error *err)
 {
 	struct ofs_manifest_error dummy;
-	uint8_t buf[65536];
-	EVP_MD_CTX *ctx;
 	struct stat st;
-	uint64_t total = 0;
-	ssize_t n;
-	int fd, r = 0;
+	int fd;
 
 	err = err_or(err, &dummy);
 	if (ofs_manifest_path_valid(path))
@@ -205,6 +199,24 @@ int ofs_manifest_hash_file(const char *dir, const char *path,
 		close(fd);
 		return fail(err, -EINVAL, "%s: not a regular file", path);
 	}
+	return fd;
+}
+
+int ofs_manifest_hash_file(const char *dir, const char *path,
+			   uint8_t sha256[OFS_SHA256_LEN], uint64_t *size,
+			   struct ofs_manifest_error *err)
+{
+	struct ofs_manifest_error dummy;
+	uint8_t buf[65536];
+	EVP_MD_CTX *ctx;
+	uint64_t total = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	err = err_or(err, &dummy);
+	fd = ofs_manifest_open_component(dir, path, err);
+	if (fd < 0)
+		return fd;
 	ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(ctx);
@@ -284,31 +296,65 @@ free_all:
 	return r;
 }
 
-/* manifest.sig verifies under pub and carries exactly these bytes. */
-static int check_signature(const char *dir, EVP_PKEY *pub, const uint8_t *text,
-			   size_t len, struct ofs_manifest_error *err)
+/* sig verifies under one of keys and carries exactly the bytes text. */
+static int check_signature(EVP_PKEY *const *keys, size_t n_keys,
+			   const uint8_t *sig, size_t sig_len,
+			   const uint8_t *text, size_t len,
+			   struct ofs_manifest_error *err)
 {
 	struct ofs_decode_error derr = { 0 };
 	struct ofs_cose_sign1 cs;
-	uint8_t *sig;
-	size_t sig_len;
+	size_t i;
+	int r = -EKEYREJECTED;
+
+	for (i = 0; i < n_keys && r == -EKEYREJECTED; i++)
+		r = ofs_cose_sign1_verify(keys[i], sig, sig_len, &cs, &derr);
+	if (r == -EKEYREJECTED && n_keys > 1)
+		return fail(err, r, "%s: the signature verifies under none of the "
+			    "%zu repository keys", OFS_MANIFEST_SIG_FILE, n_keys);
+	if (r == -EKEYREJECTED)
+		return fail(err, r, "%s: the signature does not verify under the "
+			    "repository key", OFS_MANIFEST_SIG_FILE);
+	if (r)
+		return fail(err, r, "%s: %s", OFS_MANIFEST_SIG_FILE,
+			    derr.what[0] ? derr.what : strerror(-r));
+	if (cs.payload_len != len || memcmp(cs.payload, text, len))
+		return fail(err, -EKEYREJECTED, "%s: signs other bytes than %s (%s "
+			    "changed after signing, or is of another signing)",
+			    OFS_MANIFEST_SIG_FILE, OFS_MANIFEST_FILE, OFS_MANIFEST_FILE);
+	return 0;
+}
+
+int ofs_manifest_verify_signed(const char *text, size_t len, const uint8_t *sig,
+			       size_t sig_len, EVP_PKEY *const *keys, size_t n_keys,
+			       uint64_t min_serial, struct ofs_manifest **out,
+			       struct ofs_manifest_error *err)
+{
+	struct ofs_manifest_error dummy;
+	struct ofs_manifest *m = NULL;
+	size_t i;
 	int r;
 
-	r = read_file(dir, OFS_MANIFEST_SIG_FILE, SIG_MAX, &sig, &sig_len, err);
-	if (r)
-		return r;
-	r = ofs_cose_sign1_verify(pub, sig, sig_len, &cs, &derr);
-	if (r == -EKEYREJECTED)
-		fail(err, r, "%s: the signature does not verify under the "
-		     "repository key", OFS_MANIFEST_SIG_FILE);
-	else if (r)
-		fail(err, r, "%s: %s", OFS_MANIFEST_SIG_FILE,
-		     derr.what[0] ? derr.what : strerror(-r));
-	else if (cs.payload_len != len || memcmp(cs.payload, text, len))
-		r = fail(err, -EKEYREJECTED, "%s: signs other bytes than %s (%s "
-			 "changed after signing, or is of another signing)",
-			 OFS_MANIFEST_SIG_FILE, OFS_MANIFEST_FILE, OFS_MANIFEST_FILE);
-	free(sig);
+	err = err_or(err, &dummy);
+	for (i = 0; i < n_keys; i++)
+		if (!ofs_key_is_p384(keys[i]))
+			return fail(err, -EINVAL, "the repository key is not a P-384 key");
+	if (len > OFS_MANIFEST_MAX_SIZE)
+		return fail(err, -E2BIG, "%s: larger than %d bytes", OFS_MANIFEST_FILE,
+			    OFS_MANIFEST_MAX_SIZE);
+	if (sig_len > SIG_MAX)
+		return fail(err, -E2BIG, "%s: larger than %d bytes",
+			    OFS_MANIFEST_SIG_FILE, SIG_MAX);
+	r = check_signature(keys, n_keys, sig, sig_len, (const uint8_t *)text, len, err);
+	if (!r)
+		r = ofs_manifest_parse(text, len, &m, err);
+	if (!r && m->serial < min_serial)
+		r = fail(err, -ESTALE, "%s: serial %" PRIu64 " is older than %" PRIu64
+			 " (a rollback?)", OFS_MANIFEST_FILE, m->serial, min_serial);
+	if (r || !out)
+		ofs_manifest_free(m);
+	else
+		*out = m;
 	return r;
 }
 
@@ -348,8 +394,8 @@ int ofs_manifest_verify(const char *dir, EVP_PKEY *pub, uint64_t min_serial,
 {
 	struct ofs_manifest_error dummy;
 	struct ofs_manifest *m = NULL;
-	uint8_t *text;
-	size_t len, i;
+	uint8_t *text, *sig = NULL;
+	size_t len, sig_len, i;
 	uint32_t k;
 	int r;
 
@@ -359,13 +405,12 @@ int ofs_manifest_verify(const char *dir, EVP_PKEY *pub, uint64_t min_serial,
 	r = read_file(dir, OFS_MANIFEST_FILE, OFS_MANIFEST_MAX_SIZE, &text, &len, err);
 	if (r)
 		return r;
-	r = check_signature(dir, pub, text, len, err);
+	r = read_file(dir, OFS_MANIFEST_SIG_FILE, SIG_MAX, &sig, &sig_len, err);
 	if (!r)
-		r = ofs_manifest_parse((const char *)text, len, &m, err);
+		r = ofs_manifest_verify_signed((const char *)text, len, sig, sig_len,
+					       &pub, 1, min_serial, &m, err);
 	free(text);
-	if (!r && m->serial < min_serial)
-		r = fail(err, -ESTALE, "%s: serial %" PRIu64 " is older than %" PRIu64
-			 " (a rollback?)", OFS_MANIFEST_FILE, m->serial, min_serial);
+	free(sig);
 	for (i = 0; !r && i < m->n_images; i++)
 		for (k = 0; !r && k < OFS_MAX_COMPONENTS; k++)
 			if (m->images[i].present & (1u << k))
@@ -375,4 +420,25 @@ int ofs_manifest_verify(const char *dir, EVP_PKEY *pub, uint64_t min_serial,
 	else
 		*out = m;
 	return r;
+}
+
+const struct ofs_manifest_image *ofs_manifest_find(const struct ofs_manifest *m,
+						   const char *name,
+						   const char *version)
+{
+	const struct ofs_manifest_image *best = NULL, *img;
+	size_t i;
+
+	for (i = 0; i < m->n_images; i++) {
+		img = &m->images[i];
+		if (strcmp(img->name, name))
+			continue;
+		if (version && version[0]) {
+			if (!strcmp(img->version, version))
+				return img;
+		} else if (!best || strverscmp(img->version, best->version) > 0) {
+			best = img;
+		}
+	}
+	return best;
 }

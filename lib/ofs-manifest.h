@@ -31,6 +31,8 @@
 #define OFS_MANIFEST_FILE	"manifest.json"
 #define OFS_MANIFEST_SIG_FILE	"manifest.sig"
 #define OFS_MANIFEST_MAX_SIZE	(1024 * 1024)
+/* The signature's cap: the manifest plus the COSE envelope around it. */
+#define OFS_MANIFEST_SIG_MAX_SIZE	(OFS_MANIFEST_MAX_SIZE + 256)
 /* As many as one policy may allow (OFS_POLICY_MAX_IMAGES). */
 #define OFS_MANIFEST_MAX_IMAGES	4096
 /* Names, versions and the repository id: [A-Za-z0-9._+-], not "." or "..". */
@@ -101,6 +103,13 @@ int ofs_manifest_load(const char *dir, struct ofs_manifest **out,
 int ofs_manifest_save(const char *dir, const struct ofs_manifest *m,
 		      struct ofs_manifest_error *err);
 /*
+ * The regular file path, relative to dir, opened read-only beneath it (no
+ * symlinks, no ".."): an fd, or a negative errno (-EINVAL: a path out of
+ * the repository or not a regular file; -EXDEV, -ELOOP: a symlink).
+ */
+int ofs_manifest_open_component(const char *dir, const char *path,
+				struct ofs_manifest_error *err);
+/*
  * Flat SHA-256 and size of the regular file path, relative to dir and
  * resolved beneath it (no symlinks, no "..").
  */
@@ -120,5 +129,26 @@ int ofs_manifest_sign(const char *dir, EVP_PKEY *key, uint64_t *serial,
  */
 int ofs_manifest_verify(const char *dir, EVP_PKEY *pub, uint64_t min_serial,
 			struct ofs_manifest **out, struct ofs_manifest_error *err);
+/*
+ * The same checks but the components', over a manifest and a signature
+ * fetched by the caller (who checks the components as it fetches them):
+ * sig verifies under one of the n_keys keys (-EKEYREJECTED) and signs
+ * exactly text; text parses; its serial is at least min_serial (-ESTALE).
+ * -E2BIG over OFS_MANIFEST_MAX_SIZE or OFS_MANIFEST_SIG_MAX_SIZE.
+ */
+int ofs_manifest_verify_signed(const char *text, size_t len, const uint8_t *sig,
+			       size_t sig_len, EVP_PKEY *const *keys, size_t n_keys,
+			       uint64_t min_serial, struct ofs_manifest **out,
+			       struct ofs_manifest_error *err);
+/*
+ * The image name of that version, or when version is NULL or "" the
+ * newest of that name; NULL when there is none.  Versions compare as by
+ * strverscmp(3): digit runs as numbers ("1.10" is newer than "1.9"),
+ * everything else byte by byte, and a version that extends another is
+ * newer ("2.0-rc1" after "2.0": name pre-releases below, e.g. "1.99.1").
+ */
+const struct ofs_manifest_image *ofs_manifest_find(const struct ofs_manifest *m,
+						   const char *name,
+						   const char *version);
 
 #endif

@@ -2,7 +2,9 @@
 #ifndef OFS_CLI_H
 #define OFS_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 extern const char *prog;
 
@@ -17,6 +19,10 @@ int cmd_devices(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_repo(int argc, char **argv);
+int cmd_launch(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
+int cmd_measure(int argc, char **argv);
 
 /* Netlink: says what failed and returns the exit status 1. */
 int cli_netlink_error(const char *what, int err);
@@ -37,5 +43,59 @@ void cli_release_certs(X509 **certs, size_t n);
 int cli_load_cert(const char *dir, const char *name, X509 **out);
 /* Prints each check (text or JSON); 1 when one failed, else 0. */
 int cli_print_appraisal(const char *what, const struct ofs_appraisal *a, int json);
+
+/* daemon.c: the offload-secd API (io.offload-sec.Launcher) over Varlink. */
+struct ofs_varlink;
+/* Connects to socket (NULL: the default), or says why not. */
+int cli_daemon_connect(const char *socket, struct ofs_varlink **out);
+/*
+ * One call and its one reply, within a few seconds.  Returns 0 with
+ * *reply (put it), 1 when the daemon answered an error (already printed,
+ * or in *reply as {"error", "parameters"} when json), or a negative errno
+ * (printed).
+ */
+int cli_daemon_call(struct ofs_varlink *v, const char *method,
+		    struct json_object *params, int json,
+		    struct json_object **reply);
+/* The daemon's error, one line for people (Refused: each failed check). */
+void cli_daemon_print_error(const char *error, struct json_object *params);
+/* A member of o, NULL (or fallback) when absent or of another type. */
+const char *cli_json_str(struct json_object *o, const char *key);
+int64_t cli_json_int(struct json_object *o, const char *key, int64_t fallback);
+/* {"error": error, "parameters": params}, taking a reference of params. */
+struct json_object *cli_daemon_error_json(const char *error,
+					  struct json_object *params);
+
+/* launch.c, launch-result.c, launch-exec.c */
+struct cli_launch_opts {
+	const char *socket, *image, *version, *memory, *out_dir;
+	uint64_t offset, size, chunk_size;
+	bool memfd, json, quiet;
+	char **exec_argv;		/* after --exec, NULL-ended */
+};
+/* The final reply of a launch, for people; offsets from the file's start. */
+void cli_launch_print(struct json_object *reply, uint64_t dest_offset);
+/* DIR (made 0755) gets the evidence and launch.json, each 0644. */
+int cli_launch_save(const char *dir, struct json_object *reply);
+/* Runs o->exec_argv on the verified memory dest; returns only on failure. */
+int cli_launch_exec(const struct cli_launch_opts *o, struct json_object *reply,
+		    int dest);
+
+/* progress.c: the progress bar on a terminal's stderr, and formats. */
+struct cli_progress {
+	bool enabled, drawn;
+	char label[16];
+	uint64_t start_usec, last_draw_usec;
+};
+uint64_t cli_now_usec(void);		/* CLOCK_MONOTONIC */
+void cli_format_bytes(uint64_t bytes, char *buf, size_t size);
+void cli_format_usec(uint64_t usec, char *buf, size_t size);
+void cli_format_age(uint64_t usec, char *buf, size_t size);
+void cli_format_rate(uint64_t bytes, uint64_t usec, char *buf, size_t size);
+/* Draws only when wanted and stderr is a terminal that is not dumb. */
+void cli_progress_init(struct cli_progress *p, bool wanted);
+void cli_progress_update(struct cli_progress *p, const char *label,
+			 uint64_t done, uint64_t total);
+void cli_progress_clear(struct cli_progress *p);
 
 #endif

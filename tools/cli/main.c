@@ -23,6 +23,10 @@ static const struct {
 	{ "sessions", cmd_sessions, "List the open launch sessions and their progress" },
 	{ "monitor", cmd_monitor, "Show the driver's events as they happen" },
 	{ "repo", cmd_repo, "Keep and check a signed image repository" },
+	{ "launch", cmd_launch, "Launch an image into guest memory through offload-secd" },
+	{ "status", cmd_status, "Show offload-secd's launches, or one of them" },
+	{ "cancel", cmd_cancel, "Stop a running launch" },
+	{ "measure", cmd_measure, "Print the digests the card will attest, offline" },
 };
 
 static void usage(FILE *out)

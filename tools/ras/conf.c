@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * offload-ras.conf: systemd-style "[Section]" and "Key=Value" lines, '#'
- * and ';' comments.  Each key is a row of one table (section, key, parser,
- * offset); an error names the file and line and says what was ignored.
+ * offload-ras.conf: systemd-style "[Section]" and "Key=Value" lines, read
+ * by lib/conf.c.  Each key is a row of one table (section, key, parser,
+ * offset, range); an error names the file and line.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,86 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ofs-conf.h"
 #include "ras.h"
 
-typedef int (*conf_parser)(const char *value, void *field);
+#define F(x) offsetof(struct ras_config, x)
+#define COUNT_MAX 1000000
 
-struct conf_key {
-	const char *section, *key;
-	conf_parser parse;
-	size_t offset;
-};
-
-static int parse_string(const char *value, void *field)
-{
-	char **s = field, *dup = strdup(value);
-
-	if (!dup)
-		return -ENOMEM;
-	free(*s);
-	*s = dup;
-	return 0;
-}
-
-static int parse_uint(const char *value, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!*value || *value == '-' || *value == '+')
-		return -EINVAL;
-	*out = strtoul(value, &end, 10);
-	if (end == value || *end)
-		return -EINVAL;
-	return errno || *out > max ? -ERANGE : 0;
-}
-
-static int parse_port(const char *value, void *field)
-{
-	unsigned long v;
-	int r = parse_uint(value, 65535, &v);
-
-	if (!r)
-		*(unsigned int *)field = (unsigned int)v;
-	return r;
-}
-
-static int parse_count(const char *value, void *field)
-{
-	unsigned long v;
-	int r = parse_uint(value, 1000000, &v);
-
-	if (!r && !v)
-		r = -ERANGE;
-	if (!r)
-		*(unsigned int *)field = (unsigned int)v;
-	return r;
-}
-
-/* Like parse_count, with 0 meaning off. */
-static int parse_count_or_off(const char *value, void *field)
-{
-	unsigned long v;
-	int r = parse_uint(value, 1000000, &v);
-
-	if (!r)
-		*(unsigned int *)field = (unsigned int)v;
-	return r;
-}
-
-static int parse_size(const char *value, void *field)
-{
-	unsigned long v;
-	int r = parse_uint(value, 16UL << 20, &v);
-
-	if (!r && v < 1024)
-		r = -ERANGE;
-	if (!r)
-		*(size_t *)field = v;
-	return r;
-}
-
-static int parse_sync(const char *value, void *field)
+static int parse_sync(const struct ofs_conf_key *k, const char *value,
+		      void *field)
 {
 	if (strcmp(value, "full") && strcmp(value, "normal"))
 		return -EINVAL;
@@ -98,30 +26,49 @@ static int parse_sync(const char *value, void *field)
 	return 0;
 }
 
-#define F(x) offsetof(struct ras_config, x)
+#define STRING(s, k, x) { s, k, ofs_conf_string, F(x), 0, 0, NULL, NULL }
+#define UINT(s, k, x, lo, hi) { s, k, ofs_conf_uint, F(x), lo, hi, NULL, NULL }
 
-static const struct conf_key keys[] = {
-	{ "Server", "Listen", parse_string, F(listen) },
-	{ "Server", "Port", parse_port, F(port) },
-	{ "Server", "TLSCertificate", parse_string, F(tls_cert) },
-	{ "Server", "TLSKey", parse_string, F(tls_key) },
-	{ "Server", "Threads", parse_count, F(threads) },
-	{ "Server", "MaxConnections", parse_count, F(max_connections) },
-	{ "Server", "PerIPConnections", parse_count, F(per_ip_connections) },
-	{ "Server", "Timeout", parse_count, F(timeout) },
-	{ "Server", "RequestDeadline", parse_count, F(request_deadline) },
-	{ "Server", "MaxBody", parse_size, F(max_body) },
-	{ "Attestation", "Policy", parse_string, F(policy) },
-	{ "Attestation", "SigningKey", parse_string, F(signing_key) },
-	{ "Attestation", "KeyId", parse_string, F(key_id) },
-	{ "Attestation", "Roots", parse_string, F(roots) },
-	{ "Attestation", "NonceLifetime", parse_count, F(nonce_lifetime) },
-	{ "Attestation", "ChainCacheLifetime", parse_count_or_off,
-	  F(chain_cache_lifetime) },
-	{ "Attestation", "ChainCacheSize", parse_count, F(chain_cache_size) },
-	{ "Store", "Database", parse_string, F(database) },
-	{ "Store", "Synchronous", parse_sync, F(durable) },
+static const struct ofs_conf_key keys[] = {
+	STRING("Server", "Listen", listen),
+	UINT("Server", "Port", port, 0, 65535),
+	STRING("Server", "TLSCertificate", tls_cert),
+	STRING("Server", "TLSKey", tls_key),
+	UINT("Server", "Threads", threads, 1, COUNT_MAX),
+	UINT("Server", "MaxConnections", max_connections, 1, COUNT_MAX),
+	UINT("Server", "PerIPConnections", per_ip_connections, 1, COUNT_MAX),
+	UINT("Server", "Timeout", timeout, 1, COUNT_MAX),
+	UINT("Server", "RequestDeadline", request_deadline, 1, COUNT_MAX),
+	{ "Server", "MaxBody", ofs_conf_size, F(max_body), 1024, 16 << 20,
+	  NULL, "bytes with an optional K or M" },
+	STRING("Attestation", "Policy", policy),
+	STRING("Attestation", "SigningKey", signing_key),
+	STRING("Attestation", "KeyId", key_id),
+	STRING("Attestation", "Roots", roots),
+	UINT("Attestation", "NonceLifetime", nonce_lifetime, 1, COUNT_MAX),
+	/* 0: no cache */
+	UINT("Attestation", "ChainCacheLifetime", chain_cache_lifetime, 0,
+	     COUNT_MAX),
+	UINT("Attestation", "ChainCacheSize", chain_cache_size, 1, COUNT_MAX),
+	STRING("Store", "Database", database),
+	{ "Store", "Synchronous", parse_sync, F(durable), 0, 0, NULL,
+	  "full or normal" },
 };
+
+static void quiet(const char *message, void *userdata)
+{
+}
+
+/* Errors to stderr, or nowhere (ras_conf_set's caller words its own). */
+static struct ofs_conf table(struct ras_config *c, bool report)
+{
+	return (struct ofs_conf){
+		.keys = keys,
+		.n_keys = sizeof(keys) / sizeof(keys[0]),
+		.target = c,
+		.error = report ? NULL : quiet,
+	};
+}
 
 void ras_conf_init(struct ras_config *c)
 {
@@ -142,117 +89,24 @@ void ras_conf_init(struct ras_config *c)
 
 void ras_conf_free(struct ras_config *c)
 {
-	size_t i;
+	struct ofs_conf t = table(c, false);
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (keys[i].parse == parse_string)
-			free(*(char **)((char *)c + keys[i].offset));
+	ofs_conf_free_strings(&t);
 	memset(c, 0, sizeof(*c));
-}
-
-static const struct conf_key *find_key(const char *section, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if ((!section || !strcmp(keys[i].section, section)) &&
-		    !strcmp(keys[i].key, key))
-			return &keys[i];
-	return NULL;
-}
-
-static int set_key(struct ras_config *c, const struct conf_key *k,
-		   const char *value)
-{
-	return k->parse(value, (char *)c + k->offset);
 }
 
 int ras_conf_set(struct ras_config *c, const char *key, const char *value)
 {
-	const struct conf_key *k = find_key(NULL, key);
+	struct ofs_conf t = table(c, false);
 
-	return k ? set_key(c, k, value) : -ENOENT;
-}
-
-static char *strip(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && strchr(" \t\r\n", e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-/* One line; returns 0, or -EINVAL after printing why. */
-static int conf_line(struct ras_config *c, const char *path, unsigned int n,
-		     char *line, char *section, size_t section_size)
-{
-	const struct conf_key *k;
-	char *eq, *key, *value;
-	int r;
-
-	line = strip(line);
-	if (!*line || *line == '#' || *line == ';')
-		return 0;
-	if (*line == '[') {
-		eq = strchr(line, ']');
-		if (!eq || eq[1]) {
-			fprintf(stderr, "%s:%u: malformed section header, ignoring "
-				"the file\n", path, n);
-			return -EINVAL;
-		}
-		snprintf(section, section_size, "%.*s", (int)(eq - line - 1), line + 1);
-		return 0;
-	}
-	eq = strchr(line, '=');
-	if (!eq) {
-		fprintf(stderr, "%s:%u: not Key=Value: \"%s\"\n", path, n, line);
-		return -EINVAL;
-	}
-	*eq = '\0';
-	key = strip(line);
-	value = strip(eq + 1);
-	k = find_key(section, key);
-	if (!k) {
-		fprintf(stderr, "%s:%u: unknown key %s in section [%s]\n", path, n,
-			key, section);
-		return -EINVAL;
-	}
-	r = set_key(c, k, value);
-	if (r)
-		fprintf(stderr, "%s:%u: %s=%s: %s\n", path, n, key, value,
-			r == -ERANGE ? "out of range" : "invalid value");
-	return r ? -EINVAL : 0;
+	return ofs_conf_set(&t, key, value);
 }
 
 int ras_conf_load(struct ras_config *c, const char *path)
 {
-	char line[4096], section[64] = "";
-	unsigned int n = 0;
-	int r = 0;
-	FILE *f;
+	struct ofs_conf t = table(c, true);
 
-	f = fopen(path, "re");
-	if (!f) {
-		r = -errno;
-		fprintf(stderr, "%s: %s\n", path, strerror(-r));
-		return r;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		n++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			fprintf(stderr, "%s:%u: line too long\n", path, n);
-			r = -EINVAL;
-			break;
-		}
-		if (conf_line(c, path, n, line, section, sizeof(section)))
-			r = -EINVAL;
-	}
-	fclose(f);
-	return r;
+	return ofs_conf_load(&t, path);
 }
 
 int ras_conf_check(const struct ras_config *c)

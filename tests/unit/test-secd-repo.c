@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: MIT
+/*
+ * daemon/repo.c: a repository built and signed with the library, opened
+ * as a directory, as file:// and over HTTP (the in-process server); the
+ * second HTTP open served from the cache; the newest version picked;
+ * refusals: another signer (-EKEYREJECTED), a component that is not the
+ * signed one (-EBADMSG, nothing left in the cache), an older manifest
+ * after a newer one (-ESTALE), an image or version the manifest lacks
+ * (-ENOENT, naming what it has); cancellation; two launches fetching the
+ * same components at once (one download each).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "ofs-http.h"
+#include "ofs-identity.h"
+#include "ofs-manifest.h"
+#include "ofs-util.h"
+#include "secd.h"
+#include "http-test.h"
+
+#define N_FILES		6
+
+/* name, bytes: the repository's component files */
+static const struct {
+	const char *path;
+	size_t len;
+} files[N_FILES] = {
+	{ "kernel-1.0", 3000 }, { "initrd-1.0", 5000 },
+	{ "kernel-1.9", 3100 }, { "initrd-1.9", 5100 },
+	{ "initrd-1.10", 20000 }, { "cmdline#1.10", 40 },
+};
+
+struct fx {
+	char root[64], repo[96], cache[96], state[96], pub[96], other_pub[96];
+	char url[160];
+	EVP_PKEY *key, *other;
+	uint8_t *data[N_FILES];
+	char *manifest, *sig;		/* served over HTTP */
+	size_t manifest_len, sig_len;
+	struct test_server s;
+	struct secd_config c;
+	struct secd_image img;
+	struct secd_repo_fetch f;
+	atomic_bool cancel;
+	_Atomic uint64_t done, total;
+	enum secd_stage stages[4];
+	unsigned int n_stages;
+};
+
+static void put(const char *dir, const char *name, const void *data, size_t len)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static char *get(const char *dir, const char *name, size_t *len)
+{
+	char path[256];
+	struct stat st;
+	char *buf;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static void component(struct ofs_manifest_image *img, uint32_t k,
+		      const struct fx *f, unsigned int i)
+{
+	img->present |= 1u << k;
+	SHA256(f->data[i], files[i].len, img->comp[k].sha256);
+	img->comp[k].size = files[i].len;
+	snprintf(img->comp[k].path, sizeof(img->comp[k].path), "%s", files[i].path);
+}
+
+static void add(struct ofs_manifest *m, struct fx *f, const char *version,
+		int kernel, int initrd, int cmdline)
+{
+	struct ofs_manifest_image img = { .name = "vm" };
+
+	snprintf(img.version, sizeof(img.version), "%s", version);
+	if (kernel >= 0)
+		component(&img, OFS_COMPONENT_KERNEL, f, (unsigned int)kernel);
+	if (initrd >= 0)
+		component(&img, OFS_COMPONENT_INITRD, f, (unsigned int)initrd);
+	if (cmdline >= 0)
+		component(&img, OFS_COMPONENT_CMDLINE, f, (unsigned int)cmdline);
+	assert_int_equal(ofs_manifest_add(m, &img, NULL), 0);
+}
+
+/* The manifest and signature, as the server hands them out. */
+static void serve_manifest(struct fx *f)
+{
+	free(f->manifest);
+	free(f->sig);
+	f->manifest = get(f->repo, OFS_MANIFEST_FILE, &f->manifest_len);
+	f->sig = get(f->repo, OFS_MANIFEST_SIG_FILE, &f->sig_len);
+	ts_add_file(&f->s, "/repo/" OFS_MANIFEST_FILE, f->manifest, f->manifest_len);
+	ts_add_file(&f->s, "/repo/" OFS_MANIFEST_SIG_FILE, f->sig, f->sig_len);
+}
+
+static int stage_hook(void *userdata, enum secd_stage s)
+{
+	struct fx *f = userdata;
+
+	if (f->n_stages < 4)
+		f->stages[f->n_stages++] = s;
+	atomic_store(&f->done, 0);
+	atomic_store(&f->total, 0);
+	return atomic_load(&f->cancel) ? -ECANCELED : 0;
+}
+
+/* vm 1.0 (kernel, initrd), 1.9 (kernel, initrd), 1.10 (1.9's kernel, initrd, cmdline). */
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct ofs_manifest *m;
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[256];
+	unsigned int i;
+	size_t b;
+
+	if (!f)
+		return -1;
+	snprintf(f->root, sizeof(f->root), "%s/test-secd-repo.XXXXXX",
+		 tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+	if (!mkdtemp(f->root))
+		return -1;
+	snprintf(f->repo, sizeof(f->repo), "%s/repo", f->root);
+	snprintf(f->cache, sizeof(f->cache), "%s/cache", f->root);
+	snprintf(f->state, sizeof(f->state), "%s/state", f->root);
+	snprintf(f->pub, sizeof(f->pub), "%s/key.pub.pem", f->root);
+	snprintf(f->other_pub, sizeof(f->other_pub), "%s/other.pub.pem", f->root);
+	f->key = EVP_EC_gen("P-384");
+	f->other = EVP_EC_gen("P-384");
+	if (mkdir(f->repo, 0700) || !f->key || !f->other ||
+	    ofs_pubkeys_save_pem(f->pub, &f->key, 1, 0644) ||
+	    ofs_pubkeys_save_pem(f->other_pub, &f->other, 1, 0644))
+		return -1;
+	for (i = 0; i < N_FILES; i++) {
+		f->data[i] = malloc(files[i].len);
+		if (!f->data[i])
+			return -1;
+		for (b = 0; b < files[i].len; b++)
+			f->data[i][b] = (uint8_t)(b * (7 + 2 * i) + i);
+		put(f->repo, files[i].path, f->data[i], files[i].len);
+	}
+	if (ofs_manifest_new("test-repo", &m))
+		return -1;
+	add(m, f, "1.0", 0, 1, -1);
+	add(m, f, "1.9", 2, 3, -1);
+	add(m, f, "1.10", 2, 4, 5);
+	if (ofs_manifest_save(f->repo, m, NULL) ||
+	    ofs_manifest_sign(f->repo, f->key, NULL, NULL))
+		return -1;
+	ofs_manifest_free(m);
+
+	if (ts_start(&f->s))
+		return -1;
+	for (i = 0; i < N_FILES; i++) {
+		snprintf(path, sizeof(path), "/repo/%s", files[i].path);
+		ts_add_file(&f->s, path, f->data[i], files[i].len);
+	}
+	serve_manifest(f);
+
+	f->c.repo_url = f->repo;
+	f->c.repo_key = f->pub;
+	f->c.cache_dir = f->cache;
+	f->c.state_dir = f->state;
+	f->c.fetch_timeout = 10;
+	f->c.fetch_retries = 1;
+	f->f = (struct secd_repo_fetch){
+		.config = &f->c, .image = "vm", .version = "1.0",
+		.cancel = &f->cancel, .progress_done = &f->done,
+		.progress_total = &f->total, .set_stage = stage_hook, .userdata = f,
+	};
+	for (i = 0; i < OFS_MAX_COMPONENTS; i++)
+		f->img.fd[i] = -1;
+	*state = f;
+	return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR)
+			remove_tree(path);
+		else
+			unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	unsigned int i;
+
+	ts_stop(&f->s);
+	secd_image_close(&f->img);
+	remove_tree(f->root);
+	for (i = 0; i < N_FILES; i++)
+		free(f->data[i]);
+	free(f->manifest);
+	free(f->sig);
+	EVP_PKEY_free(f->key);
+	EVP_PKEY_free(f->other);
+	free(f);
+	return 0;
+}
+
+static void use_http(struct fx *f)
+{
+	snprintf(f->url, sizeof(f->url), "%s/repo", f->s.url);
+	f->c.repo_url = f->url;
+}
+
+/* fd holds exactly file i. */
+static void check_fd(const struct fx *f, int fd, unsigned int i)
+{
+	uint8_t *buf = malloc(files[i].len + 1);
+	struct stat st;
+
+	assert_non_null(buf);
+	assert_true(fd >= 0);
+	assert_true((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, files[i].len);
+	assert_int_equal(pread(fd, buf, files[i].len + 1, 0), files[i].len);
+	assert_memory_equal(buf, f->data[i], files[i].len);
+	free(buf);
+}
+
+/* Files in the cache, and whether any is a leftover .part. */
+static unsigned int cache_files(const struct fx *f, bool *parts)
+{
+	char path[512];
+	unsigned int n = 0;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/sha256", f->cache);
+	d = opendir(path);
+	*parts = false;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		n++;
+		*parts |= strstr(e->d_name, ".part") != NULL;
+		snprintf(path, sizeof(path), "%s/sha256/%s", f->cache, e->d_name);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void directory_ok(void **state)
+{
+	struct fx *f = *state;
+	bool parts;
+
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
+	assert_string_equal(f->img.img.name, "vm");
+	assert_string_equal(f->img.img.version, "1.0");
+	assert_int_equal(f->img.manifest_serial, 1);
+	check_fd(f, f->img.fd[OFS_COMPONENT_KERNEL], 0);
+	check_fd(f, f->img.fd[OFS_COMPONENT_INITRD], 1);
+	assert_int_equal(f->img.fd[OFS_COMPONENT_CMDLINE], -1);
+	assert_int_equal(f->n_stages, 2);
+	assert_int_equal(f->stages[0], SECD_STAGE_FETCH);
+	assert_int_equal(f->stages[1], SECD_STAGE_VERIFY);
+	assert_int_equal(atomic_load(&f->total), 8000);
+	assert_int_equal(atomic_load(&f->done), 8000);
+	assert_int_equal(cache_files(f, &parts), 0);	/* read in place */
+	secd_image_close(&f->img);
+
+	snprintf(f->url, sizeof(f->url), "file://%s", f->repo);
+	f->c.repo_url = f->url;
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
+	check_fd(f, f->img.fd[OFS_COMPONENT_INITRD], 1);
+}
+
+static void newest_version(void **state)
+{
+	struct fx *f = *state;
+
+	f->f.version = "";
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
+	assert_string_equal(f->img.img.version, "1.10");	/* not 1.9 */
+	check_fd(f, f->img.fd[OFS_COMPONENT_KERNEL], 2);
+	check_fd(f, f->img.fd[OFS_COMPONENT_INITRD], 4);
+	check_fd(f, f->img.fd[OFS_COMPONENT_CMDLINE], 5);
+}
+
+static void http_then_cache(void **state)
+{
+	struct fx *f = *state;
+	unsigned int before;
+	bool parts;
+
+	use_http(f);
+	f->f.version = "1.10";
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
+	check_fd(f, f->img.fd[OFS_COMPONENT_KERNEL], 2);
+	check_fd(f, f->img.fd[OFS_COMPONENT_INITRD], 4);
+	check_fd(f, f->img.fd[OFS_COMPONENT_CMDLINE], 5);	/* "#" escaped */
+	assert_int_equal(atomic_load(&f->s.file_requests), 5);
+	assert_int_equal(cache_files(f, &parts), 3);
+	assert_false(parts);
+	assert_string_equal(f->s.last_agent, OFS_HTTP_USER_AGENT);
+	secd_image_close(&f->img);
+
+	/* Again: only the manifest and its signature cross the network. */
+	before = atomic_load(&f->s.file_requests);
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
+	assert_int_equal(atomic_load(&f->s.file_requests), before + 2);
+	check_fd(f, f->img.fd[OFS_COMPONENT_INITRD], 4);
+	secd_image_close(&f->img);
+
+	/* A cached file of the wrong size is fetched again. */
+	{
+		char path[256], hex[2 * OFS_SHA256_LEN + 1];
+		uint8_t d[OFS_SHA256_LEN];
+
+		SHA256(f->data[4], files[4].len, d);
+		ofs_hex(d, sizeof(d), hex);
+		snprintf(path, sizeof(path), "%s/sha256/%s", f->cache, hex);
+		assert_int_equal(truncate(path, 100), 0);
+	}
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
+	assert_int_equal(atomic_load(&f->s.file_requests), before + 5);
+	check_fd(f, f->img.fd[OFS_COMPONENT_INITRD], 4);
+}
+
+static void resume_partial(void **state)
+{
+	struct fx *f = *state;
+	char path[256], hex[2 * OFS_SHA256_LEN + 1];
+	uint8_t d[OFS_SHA256_LEN];
+
+	use_http(f);
+	mkdir(f->cache, 0700);
+	snprintf(path, sizeof(path), "%s/sha256", f->cache);
+	mkdir(path, 0700);
+	SHA256(f->data[1], files[1].len, d);
+	ofs_hex(d, sizeof(d), hex);
+	snprintf(path, sizeof(path), "sha256/%s.part", hex);
+	put(f->cache, path, f->data[1], 1234);
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
+	check_fd(f, f->img.fd[OFS_COMPONENT_INITRD], 1);
+	/* The initrd was fetched last (the kernel's digest sorts first)? */
+	SHA256(f->data[0], files[0].len, d);
+	{
+		char khex[2 * OFS_SHA256_LEN + 1];
+
+		ofs_hex(d, sizeof(d), khex);
+		assert_string_equal(f->s.last_range,
+				    strcmp(khex, hex) < 0 ? "bytes=1234-" : "");
+	}
+}
+
+static void bad_signature(void **state)
+{
+	struct fx *f = *state;
+
+	f->c.repo_key = f->other_pub;
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -EKEYREJECTED);
+	assert_non_null(strstr(f->f.reason, "does not verify under the repository key"));
+	assert_int_equal(f->img.fd[OFS_COMPONENT_KERNEL], -1);
+
+	/* Over HTTP, with the signature of another signer served. */
+	f->c.repo_key = f->pub;
+	use_http(f);
+	assert_int_equal(ofs_manifest_sign(f->repo, f->other, NULL, NULL), 0);
+	serve_manifest(f);
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -EKEYREJECTED);
+	assert_int_equal(f->n_stages, 2);
+	assert_int_equal(f->stages[1], SECD_STAGE_FETCH);
+
+	/* Nor does a missing key file make anything verify. */
+	f->c.repo_key = "/nonexistent/key.pem";
+	assert_int_not_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
+	assert_non_null(strstr(f->f.reason, "Repository.Key=/nonexistent/key.pem"));
+}
+
+static void wrong_digest(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *evil = malloc(files[1].len);
+	bool parts;
+
+	assert_non_null(evil);
+	memcpy(evil, f->data[1], files[1].len);
+	evil[100] ^= 1;
+
+	/* Over HTTP: refused, and nothing of it stays in the cache. */
+	use_http(f);
+	ts_add_file(&f->s, "/repo/initrd-1.0", evil, files[1].len);
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -EBADMSG);
+	assert_non_null(strstr(f->f.reason, "initrd: SHA-256 "));
+	assert_non_null(strstr(f->f.reason, ", expected "));
+	assert_int_equal(f->stages[f->n_stages - 1], SECD_STAGE_VERIFY);
+	assert_int_equal(f->img.fd[OFS_COMPONENT_KERNEL], -1);
+	cache_files(f, &parts);
+	assert_false(parts);
+
+	/* One byte too many: refused as well. */
+	evil = realloc(evil, files[1].len + 1);
+	assert_non_null(evil);
+	memcpy(evil, f->data[1], files[1].len);
+	evil[files[1].len] = 'x';
+	ts_add_file(&f->s, "/repo/initrd-1.0", evil, files[1].len + 1);
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -EBADMSG);
+	cache_files(f, &parts);
+	assert_false(parts);
+
+	/* In a directory: the file as it is now is what counts. */
+	evil[100] ^= 1;
+	f->c.repo_url = f->repo;
+	put(f->repo, "initrd-1.0", evil, files[1].len);
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -EBADMSG);
+	assert_non_null(strstr(f->f.reason, "initrd: SHA-256 "));
+	free(evil);
+}
+
+static void rollback(void **state)
+{
+	struct fx *f = *state;
+	char *old_manifest, *old_sig;
+	size_t old_len, old_sig_len;
+
+	old_manifest = get(f->repo, OFS_MANIFEST_FILE, &old_len);
+	old_sig = get(f->repo, OFS_MANIFEST_SIG_FILE, &old_sig_len);
+	assert_int_equal(ofs_manifest_sign(f->repo, f->key, NULL, NULL), 0);
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
+	assert_int_equal(f->img.manifest_serial, 2);
+	secd_image_close(&f->img);
+
+	/* The older, validly signed manifest comes back: refused. */
+	put(f->repo, OFS_MANIFEST_FILE, old_manifest, old_len);
+	put(f->repo, OFS_MANIFEST_SIG_FILE, old_sig, old_sig_len);
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -ESTALE);
+	assert_non_null(strstr(f->f.reason, "serial 1 is older than 2"));
+	free(old_manifest);
+	free(old_sig);
+}
+
+static void unknown_image(void **state)
+{
+	struct fx *f = *state;
+
+	f->f.image = "nope";
+	f->f.version = "";
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -ENOENT);
+	assert_string_equal(f->f.reason, "image nope is not in repository test-repo "
+			    "(serial 1); it has: vm 1.0, vm 1.9, vm 1.10");
+
+	f->f.image = "vm";
+	f->f.version = "2.0";
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -ENOENT);
+	assert_non_null(strstr(f->f.reason, "image vm version 2.0 is not in "));
+
+	f->f.version = "../1.0";
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -EINVAL);
+	assert_non_null(strstr(f->f.reason, "image version \"../1.0\": expected"));
+}
+
+static void cancelled(void **state)
+{
+	struct fx *f = *state;
+
+	use_http(f);
+	atomic_store(&f->cancel, true);
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -ECANCELED);
+	assert_int_equal(f->img.fd[OFS_COMPONENT_KERNEL], -1);
+}
+
+static bool trickle_hook(struct test_server *s, const char *method,
+			 const char *path, const char *body, size_t len,
+			 struct ts_answer *a)
+{
+	struct fx *f = s->data;
+
+	if (strcmp(path, "/repo/initrd-1.10"))
+		return false;
+	atomic_fetch_add(&s->file_requests, 1);
+	a->status = 200;
+	a->trickle_ms = 20;
+	a->len = files[4].len;
+	a->body = malloc(a->len);
+	if (a->body)
+		memcpy(a->body, f->data[4], a->len);
+	return true;
+}
+
+struct racer {
+	struct fx *f;
+	struct secd_repo_fetch rf;
+	struct secd_image img;
+	int r;
+};
+
+static void *race(void *arg)
+{
+	struct racer *x = arg;
+
+	x->r = secd_repo_fetch_image(&x->rf, &x->img);
+	return NULL;
+}
+
+static void concurrent_fetch(void **state)
+{
+	struct fx *f = *state;
+	struct racer x[3];
+	pthread_t t[3];
+	unsigned int i;
+	bool parts;
+
+	use_http(f);
+	f->s.data = f;
+	f->s.hook = trickle_hook;
+	for (i = 0; i < 3; i++) {
+		x[i].f = f;
+		x[i].rf = (struct secd_repo_fetch){ .config = &f->c, .image = "vm",
+						    .version = "1.10" };
+		assert_int_equal(pthread_create(&t[i], NULL, race, &x[i]), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(x[i].r, 0);
+		check_fd(f, x[i].img.fd[OFS_COMPONENT_INITRD], 4);
+		secd_image_close(&x[i].img);
+	}
+	/* Three manifests and signatures, each component once. */
+	assert_int_equal(atomic_load(&f->s.file_requests), 3 * 2 + 3);
+	assert_int_equal(cache_files(f, &parts), 3);
+	assert_false(parts);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(directory_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(newest_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(http_then_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(resume_partial, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_signature, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_digest, setup, teardown),
+		cmocka_unit_test_setup_teardown(rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_fetch, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
