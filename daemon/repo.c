@@ -132,7 +132,8 @@ struct ofs_http_opts secd_repo_http_opts(struct secd_repo_job *j, size_t max_siz
 /* An answer other than 200 (206) as an errno and a sentence. */
 int secd_repo_http_status(struct secd_repo_job *j, const char *url, long status)
 {
-	return secd_repo_fail(j, status == 404 ? -ENOENT : -EPROTO,
+	/* -ENOENT is kept for an image the manifest does not list. */
+	return secd_repo_fail(j, status == 404 ? -ENODATA : -EPROTO,
 			      "repository %s: HTTP %ld", url, status);
 }
 
@@ -149,7 +150,8 @@ static int read_dir_file(struct secd_repo_job *j, const char *name, size_t max,
 	snprintf(path, sizeof(path), "%s/%s", j->src.base, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return secd_repo_fail(j, -errno, "repository %s: %m", path);
+		return secd_repo_fail(j, errno == ENOENT ? -ENODATA : -errno,
+				      "repository %s: %m", path);
 	buf = malloc(max + 2);
 	while (buf && size <= max) {
 		n = read(fd, buf + size, max + 1 - size);
@@ -220,7 +222,7 @@ static int load_keys(struct secd_repo_job *j, EVP_PKEY ***keys, size_t *n)
 		r = -ENOKEY;
 	if (r)
 		return secd_repo_fail(
-			j, r == -ENOENT ? r : -EINVAL, "Repository.Key=%s: %s", path,
+			j, r == -ENOENT ? -ENOKEY : -EINVAL, "Repository.Key=%s: %s", path,
 			r == -ENOKEY ? "no public key in it" : strerror(-r));
 	return 0;
 }
@@ -503,7 +505,8 @@ static int verify_in_place(struct secd_repo_job *j, uint32_t k, uint64_t *hashed
 
 	fd = ofs_manifest_open_component(j->src.base, j->img->comp[k].path, &err);
 	if (fd < 0)
-		return secd_repo_fail(j, fd == -EINVAL ? -EBADMSG : fd, "%s: %s",
+		return secd_repo_fail(j, fd == -EINVAL ? -EBADMSG :
+				      fd == -ENOENT ? -ENODATA : fd, "%s: %s",
 				      ofs_component_name(k), err.what);
 	out->fd[k] = fd;
 	return secd_repo_check_digest(j, fd, k, hashed, total);

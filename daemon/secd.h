@@ -275,7 +275,9 @@ struct secd_image {
  * image's missing components into the cache (resuming partial files) and
  * checks their sizes and SHA-256.  Progress in bytes goes to l.  Failures
  * call secd_launch_fail() with the reason: -ENOENT (no such image or
- * version), -EKEYREJECTED (signature), -ESTALE (rollback), -EBADMSG
+ * version, and nothing else), -ENODATA (a file the repository should
+ * have is missing), -ENOKEY (Repository.Key= unreadable),
+ * -EKEYREJECTED (signature), -ESTALE (rollback), -EBADMSG
  * (digest or size), -ETIMEDOUT / -EHOSTUNREACH / -ECONNREFUSED (network,
  * after the retries), -ECANCELED.
  */
