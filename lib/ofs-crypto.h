@@ -6,7 +6,7 @@
  *   ofs_ec_public_point  the uncompressed point of any P-384 EVP_PKEY
  *   ofs_hkdf          plain RFC 5869 HKDF over any digest;
  *                     ofs_hkdf_sha256 is it with SHA-256
- *   ofs_launch_kdf    the launch key of design.md §6, byte layout in
+ *   ofs_launch_kdf    the launch key of design.md §7, byte layout in
  *                     docs/stream-format.md
  *   ofs_launch_receipt_mac  the MAC of the launch receipt (hw.h)
  *
