@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The Varlink wire format (ofs-varlink.h): NUL-framed JSON over a Unix
- * stream socket, fds with SCM_RIGHTS, peer credentials, a strict call
- * decoder and a blocking client.
+ * stream socket, fds with SCM_RIGHTS, peer credentials and replies.  The
+ * strict call decoder is varlink-call.c, the blocking client
+ * varlink-client.c.
  *
  * Which message do received fds belong to?  The kernel never merges the
  * data of a sendmsg() that carried fds with later data into one
@@ -13,13 +14,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -32,7 +29,6 @@
 #define OUT_MAX		(4 * OFS_VARLINK_MSG_MAX)
 /* Received fds waiting for their message: one full message's worth, twice. */
 #define RFDS_MAX	(2 * OFS_VARLINK_FDS_MAX)
-#define JSON_DEPTH_MAX	16
 
 struct out_msg {
 	struct out_msg *next;
@@ -65,203 +61,6 @@ struct ofs_varlink {
 	gid_t *groups;
 	size_t n_groups;
 };
-
-/* ---- the call decoder ---- */
-
-static int why_fail(char *why, size_t why_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int why_fail(char *why, size_t why_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && why_size) {
-		va_start(ap, fmt);
-		vsnprintf(why, why_size, fmt, ap);
-		va_end(ap);
-	}
-	return -EBADMSG;
-}
-
-static bool is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_alnum(char c)
-{
-	return is_alpha(c) || (c >= '0' && c <= '9');
-}
-
-/*
- * varlink.org: dot-separated segments (at least two) of letters, digits
- * and inner dashes; the first segment starts with a letter.
- */
-static bool interface_name_valid(const char *s, size_t len)
-{
-	size_t i, segments = 1;
-	bool seg_start = true;
-
-	if (len == 0 || len > 255 || !is_alpha(s[0]))
-		return false;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (seg_start || s[i - 1] == '-')
-				return false;
-			segments++;
-			seg_start = true;
-			continue;
-		}
-		if (s[i] == '-') {
-			if (seg_start)
-				return false;
-		} else if (!is_alnum(s[i])) {
-			return false;
-		}
-		seg_start = false;
-	}
-	return !seg_start && s[len - 1] != '-' && segments >= 2;
-}
-
-static bool method_name_valid(const char *s)
-{
-	if (!(*s >= 'A' && *s <= 'Z'))
-		return false;
-	for (s++; *s; s++)
-		if (!is_alnum(*s))
-			return false;
-	return true;
-}
-
-/*
- * Strict JSON: STRICT and UTF-8 validation, a depth limit, nothing but
- * whitespace after the value.  json-c keeps the last of duplicate
- * members and cannot report them, so duplicates are not detected.
- */
-static json_object *parse_json(const char *text, size_t len, char *why,
-			       size_t why_size)
-{
-	struct json_tokener *tok;
-	enum json_tokener_error e;
-	json_object *doc;
-	size_t end;
-
-	if (len > OFS_VARLINK_MSG_MAX || memchr(text, '\0', len)) {
-		why_fail(why, why_size, "not a Varlink message");
-		return NULL;
-	}
-	tok = json_tokener_new_ex(JSON_DEPTH_MAX);
-	if (!tok) {
-		why_fail(why, why_size, "out of memory");
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	doc = json_tokener_parse_ex(tok, text, (int)len);
-	e = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!doc || e != json_tokener_success) {
-		json_object_put(doc);
-		why_fail(why, why_size, "not JSON: %s", e == json_tokener_continue ?
-			 "the message ends early" : json_tokener_error_desc(e));
-		return NULL;
-	}
-	while (end < len && strchr(" \t\r\n", text[end]))
-		end++;
-	if (end < len) {
-		json_object_put(doc);
-		why_fail(why, why_size, "text after the JSON object");
-		return NULL;
-	}
-	if (!json_object_is_type(doc, json_type_object)) {
-		json_object_put(doc);
-		why_fail(why, why_size, "not a JSON object");
-		return NULL;
-	}
-	return doc;
-}
-
-static int call_method(struct ofs_varlink_call *call, json_object *val,
-		       char *why, size_t why_size)
-{
-	const char *s, *dot;
-
-	if (!json_object_is_type(val, json_type_string))
-		return why_fail(why, why_size, "method: expected a string");
-	s = json_object_get_string(val);
-	if (strlen(s) != (size_t)json_object_get_string_len(val))
-		return why_fail(why, why_size, "method: NUL in the name");
-	dot = strrchr(s, '.');
-	if (!dot || !interface_name_valid(s, (size_t)(dot - s)))
-		return why_fail(why, why_size, "method: not a valid interface name");
-	if (!method_name_valid(dot + 1))
-		return why_fail(why, why_size, "method: not a valid method name");
-	call->method = strdup(s);
-	return call->method ? 0 : -ENOMEM;
-}
-
-static int call_member(struct ofs_varlink_call *call, const char *key,
-		       json_object *val, char *why, size_t why_size)
-{
-	if (!strcmp(key, "method"))
-		return call_method(call, val, why, why_size);
-	if (!strcmp(key, "parameters")) {
-		if (!json_object_is_type(val, json_type_object))
-			return why_fail(why, why_size, "parameters: expected an object");
-		call->parameters = json_object_get(val);
-		return 0;
-	}
-	if (!strcmp(key, "more") || !strcmp(key, "oneway")) {
-		if (!json_object_is_type(val, json_type_boolean))
-			return why_fail(why, why_size, "%s: expected true or false", key);
-		*(key[0] == 'm' ? &call->more : &call->oneway) =
-			json_object_get_boolean(val);
-		return 0;
-	}
-	if (!strcmp(key, "upgrade"))
-		return why_fail(why, why_size, "upgrade: not supported");
-	return why_fail(why, why_size, "%.64s: unknown member of a call", key);
-}
-
-int ofs_varlink_parse_call(const char *text, size_t len,
-			   struct ofs_varlink_call *call,
-			   char *why, size_t why_size)
-{
-	json_object *doc;
-	int r = 0;
-
-	memset(call, 0, sizeof(*call));
-	if (why && why_size)
-		why[0] = '\0';
-	doc = parse_json(text, len, why, why_size);
-	if (!doc)
-		return -EBADMSG;
-	json_object_object_foreach(doc, key, val) {
-		r = call_member(call, key, val, why, why_size);
-		if (r)
-			break;
-	}
-	if (!r && !call->method)
-		r = why_fail(why, why_size, "method: missing");
-	if (!r && call->more && call->oneway)
-		r = why_fail(why, why_size, "more and oneway together");
-	if (!r && !call->parameters) {
-		call->parameters = json_object_new_object();
-		if (!call->parameters)
-			r = -ENOMEM;
-	}
-	json_object_put(doc);
-	if (r)
-		ofs_varlink_call_release(call);
-	return r;
-}
-
-void ofs_varlink_call_release(struct ofs_varlink_call *call)
-{
-	free(call->method);
-	json_object_put(call->parameters);
-	memset(call, 0, sizeof(*call));
-}
 
 /* ---- a connection ---- */
 
@@ -547,48 +346,50 @@ bool ofs_varlink_pending(const struct ofs_varlink *v)
 
 /* ---- reading ---- */
 
+/* How many fds an ancillary header carries: none unless SCM_RIGHTS. */
+static size_t rights_count(const struct cmsghdr *c)
+{
+	if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		return 0;
+	return (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+}
+
+/* CMSG_DATA need not be aligned for an int. */
+static int rights_fd(const struct cmsghdr *c, size_t i)
+{
+	int fd;
+
+	memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	return fd;
+}
+
 static void close_cmsg_fds(struct msghdr *mh)
 {
 	struct cmsghdr *c;
-	size_t i, n;
-	int fd;
+	size_t i;
 
-	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			close(fd);
-		}
-	}
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		for (i = 0; i < rights_count(c); i++)
+			close(rights_fd(c, i));
 }
 
 /* Files the fds of one read under the offset of its last byte. */
 static int keep_cmsg_fds(struct ofs_varlink *v, struct msghdr *mh, uint64_t pos)
 {
 	struct cmsghdr *c;
-	size_t i, n;
-	int fd;
+	size_t i, n = 0;
 
-	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (v->n_rfds + n > RFDS_MAX) {
-			close_cmsg_fds(mh);
-			return -EBADMSG;
-		}
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		n += rights_count(c);
+	if (v->n_rfds + n > RFDS_MAX) {
+		close_cmsg_fds(mh);
+		return -EBADMSG;
 	}
-	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			v->rfds[v->n_rfds++] = (struct rfd){ .fd = fd, .pos = pos };
-		}
-	}
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		for (i = 0; i < rights_count(c); i++)
+			v->rfds[v->n_rfds++] = (struct rfd){
+				.fd = rights_fd(c, i), .pos = pos,
+			};
 	return 0;
 }
 
@@ -772,180 +573,4 @@ int ofs_varlink_error_invalid_parameter(struct ofs_varlink *v,
 	r = ofs_varlink_error(v, OFS_VARLINK_ERR_INVALID_PARAMETER, params);
 	json_object_put(params);
 	return r;
-}
-
-/* ---- calls (client) ---- */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for events until the deadline (-1: none). */
-static int wait_fd(struct ofs_varlink *v, short events, int64_t deadline)
-{
-	struct pollfd p = { .fd = v->fd, .events = events };
-	int64_t left = -1;
-	int n;
-
-	if (deadline >= 0) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-	}
-	n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	if (n == 0)
-		return -ETIMEDOUT;
-	return 0;
-}
-
-static int flush_until(struct ofs_varlink *v, int64_t deadline)
-{
-	int r;
-
-	while ((r = ofs_varlink_flush(v)) == -EAGAIN) {
-		r = wait_fd(v, POLLOUT, deadline);
-		if (r)
-			return r;
-	}
-	return r == -EPIPE ? -ECONNRESET : r;
-}
-
-/* The error name lives as long as the parameters object it is attached to. */
-static void free_error_name(json_object *o, void *name)
-{
-	free(name);
-}
-
-static int decode_reply(const char *text, size_t len, json_object **reply,
-			const char **error, bool *continues)
-{
-	json_object *doc, *params = NULL, *name_obj = NULL;
-	char *name = NULL;
-	bool more = false;
-	int r = 0;
-
-	doc = parse_json(text, len, NULL, 0);
-	if (!doc)
-		return -EBADMSG;
-	json_object_object_foreach(doc, key, val) {
-		if (!strcmp(key, "parameters") &&
-		    json_object_is_type(val, json_type_object))
-			params = val;
-		else if (!strcmp(key, "error") &&
-			 json_object_is_type(val, json_type_string))
-			name_obj = val;
-		else if (!strcmp(key, "continues") &&
-			 json_object_is_type(val, json_type_boolean))
-			more = json_object_get_boolean(val);
-		else
-			r = -EBADMSG;
-	}
-	if (!r && name_obj) {
-		name = strdup(json_object_get_string(name_obj));
-		if (!name)
-			r = -ENOMEM;
-	}
-	params = params ? json_object_get(params) : json_object_new_object();
-	json_object_put(doc);
-	if (!r && !params)
-		r = -ENOMEM;
-	if (r) {
-		free(name);
-		json_object_put(params);
-		return r;
-	}
-	if (name)
-		json_object_set_userdata(params, name, free_error_name);
-	*reply = params;
-	*error = name;
-	if (continues)
-		*continues = more && !name;
-	return 0;
-}
-
-int ofs_varlink_wait_reply(struct ofs_varlink *v, int timeout_ms,
-			   json_object **reply, const char **error,
-			   bool *continues)
-{
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-	const char *text;
-	size_t len, n_fds;
-	int fds[OFS_VARLINK_FDS_MAX], r;
-
-	*reply = NULL;
-	*error = NULL;
-	if (continues)
-		*continues = false;
-	for (;;) {
-		r = ofs_varlink_next(v, &text, &len, fds, &n_fds);
-		/* A reply that carries fds is not part of this API. */
-		while (r == 1 && n_fds)
-			close(fds[--n_fds]);
-		if (r == 1)
-			return decode_reply(text, len, reply, error, continues);
-		if (r < 0)
-			return r == -EMSGSIZE ? -EBADMSG : r;
-		r = ofs_varlink_fill(v);
-		if (r == -EAGAIN)
-			r = wait_fd(v, POLLIN, deadline);
-		if (r)
-			return r == -EMSGSIZE ? -EBADMSG : r;
-	}
-}
-
-static json_object *make_call(const char *method, json_object *params,
-			      unsigned int flags)
-{
-	json_object *msg = json_object_new_object();
-
-	if (!msg)
-		return NULL;
-	params = params ? json_object_get(params) : json_object_new_object();
-	if (json_object_object_add(msg, "method", json_object_new_string(method)) ||
-	    json_object_object_add(msg, "parameters", params) ||
-	    ((flags & OFS_VARLINK_CALL_MORE) &&
-	     json_object_object_add(msg, "more", json_object_new_boolean(1)))) {
-		json_object_put(msg);
-		return NULL;
-	}
-	return msg;
-}
-
-int ofs_varlink_call(struct ofs_varlink *v, const char *method,
-		     json_object *params, const int *fds, size_t n_fds,
-		     unsigned int flags, int timeout_ms, json_object **reply,
-		     const char **error, bool *continues)
-{
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-	json_object *msg;
-	int r;
-
-	*reply = NULL;
-	*error = NULL;
-	if (continues)
-		*continues = false;
-	if (flags & ~OFS_VARLINK_CALL_MORE)
-		return -EINVAL;
-	msg = make_call(method, params, flags);
-	if (!msg)
-		return -ENOMEM;
-	r = ofs_varlink_queue(v, msg, fds, n_fds);
-	json_object_put(msg);
-	if (r)
-		return r;
-	r = flush_until(v, deadline);
-	if (r)
-		return r;
-	if (timeout_ms >= 0) {
-		timeout_ms = (int)(deadline - now_ms());
-		if (timeout_ms <= 0)
-			return -ETIMEDOUT;
-	}
-	return ofs_varlink_wait_reply(v, timeout_ms, reply, error, continues);
 }

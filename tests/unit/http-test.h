@@ -80,6 +80,17 @@ struct ts_trickle {
 	unsigned int pause_ms;
 };
 
+/* A hook's answer: status and a copy of len bytes of data (the server frees it). */
+static inline void ts_answer_copy(struct ts_answer *a, unsigned int status,
+				  const void *data, size_t len)
+{
+	a->status = status;
+	a->body = malloc(len ? len : 1);
+	a->len = a->body ? len : 0;
+	if (a->body)
+		memcpy(a->body, data, len);
+}
+
 static inline void ts_sleep_ms(struct test_server *s, unsigned int ms)
 {
 	struct timespec t = { 0, 10 * 1000000L };

@@ -48,10 +48,9 @@ static bool hook(struct test_server *s, const char *method, const char *path,
 		return true;
 	}
 	if (!strcmp(path, "/flaky") || !strcmp(path, "/echo")) {
-		a->status = 200;
+		body = body ? body : "ok";
+		ts_answer_copy(a, 200, body, strlen(body));
 		a->delay_ms = f->delay_ms;
-		a->body = strdup(body ? body : "ok");
-		a->len = a->body ? strlen(a->body) : 0;
 		return true;
 	}
 	if (!strcmp(path, "/busy")) {
@@ -59,12 +58,8 @@ static bool hook(struct test_server *s, const char *method, const char *path,
 		return true;
 	}
 	if (!strcmp(path, "/slow")) {
-		a->status = 200;
+		ts_answer_copy(a, 200, f->big, BIG_LEN);
 		a->trickle_ms = 200;
-		a->len = BIG_LEN;
-		a->body = malloc(BIG_LEN);
-		if (a->body)
-			memcpy(a->body, f->big, BIG_LEN);
 		return true;
 	}
 	return false;

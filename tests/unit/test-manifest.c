@@ -21,6 +21,7 @@
 
 #include "ofs-manifest.h"
 #include "ofs-policy.h"
+#include "repo-test.h"
 
 #define H64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
@@ -30,41 +31,6 @@ struct fx {
 	uint8_t kernel[3000], initrd[5000];
 	struct ofs_manifest_error err;
 };
-
-static void put(const char *dir, const char *name, const void *data, size_t len)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static size_t get(const char *dir, const char *name, uint8_t *buf, size_t size)
-{
-	char path[256];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	n = fread(buf, 1, size, f);
-	fclose(f);
-	return n;
-}
-
-static void component(struct ofs_manifest_image *img, uint32_t k,
-		      const char *path, const void *data, size_t len)
-{
-	img->present |= 1u << k;
-	SHA256(data, len, img->comp[k].sha256);
-	img->comp[k].size = len;
-	snprintf(img->comp[k].path, sizeof(img->comp[k].path), "%s", path);
-}
 
 /* A repository with one image (kernel, initrd), signed once: serial 1. */
 static int setup(void **state)
@@ -87,10 +53,10 @@ static int setup(void **state)
 		f->kernel[i] = (uint8_t)(i * 7);
 	for (i = 0; i < sizeof(f->initrd); i++)
 		f->initrd[i] = (uint8_t)(i * 13 + 1);
-	put(f->dir, "kernel", f->kernel, sizeof(f->kernel));
-	put(f->dir, "initrd", f->initrd, sizeof(f->initrd));
-	component(&img, OFS_COMPONENT_KERNEL, "kernel", f->kernel, sizeof(f->kernel));
-	component(&img, OFS_COMPONENT_INITRD, "initrd", f->initrd, sizeof(f->initrd));
+	rt_put(f->dir, "kernel", f->kernel, sizeof(f->kernel));
+	rt_put(f->dir, "initrd", f->initrd, sizeof(f->initrd));
+	rt_component(&img, OFS_COMPONENT_KERNEL, "kernel", f->kernel, sizeof(f->kernel));
+	rt_component(&img, OFS_COMPONENT_INITRD, "initrd", f->initrd, sizeof(f->initrd));
 	if (ofs_manifest_new("test-repo", &m) || ofs_manifest_add(m, &img, NULL) ||
 	    ofs_manifest_save(f->dir, m, NULL) ||
 	    ofs_manifest_sign(f->dir, f->key, NULL, NULL))
@@ -235,7 +201,7 @@ static void add_rules(void **state)
 	struct ofs_manifest_error err;
 
 	assert_int_equal(ofs_manifest_new("r", &m), 0);
-	component(&img, OFS_COMPONENT_KERNEL, "../k", "k", 1);
+	rt_component(&img, OFS_COMPONENT_KERNEL, "../k", "k", 1);
 	assert_int_equal(ofs_manifest_add(m, &img, &err), -EINVAL);
 	snprintf(img.comp[0].path, sizeof(img.comp[0].path), "k");
 	assert_int_equal(ofs_manifest_add(m, &img, &err), 0);
@@ -261,29 +227,31 @@ static void another_key(void **state)
 static void tampered_manifest(void **state)
 {
 	struct fx *f = *state;
-	uint8_t buf[8192];
-	size_t len = get(f->dir, OFS_MANIFEST_FILE, buf, sizeof(buf)), i;
-	char *at = memmem(buf, len, "\"serial\": 1", 11);
+	size_t len, i;
+	char *buf = rt_get(f->dir, OFS_MANIFEST_FILE, &len);
+	char *at = strstr(buf, "\"serial\": 1");
 
 	/* One byte of the manifest: the signature signs other bytes. */
 	assert_non_null(at);
 	at[10] = '9';
-	put(f->dir, OFS_MANIFEST_FILE, buf, len);
+	rt_put(f->dir, OFS_MANIFEST_FILE, buf, len);
 	assert_int_equal(ofs_manifest_verify(f->dir, f->key, 0, NULL, &f->err),
 			 -EKEYREJECTED);
 	assert_non_null(strstr(f->err.what, "signs other bytes"));
 	/* One byte of the signature's payload, then of the signature. */
 	at[10] = '1';
-	put(f->dir, OFS_MANIFEST_FILE, buf, len);
-	len = get(f->dir, OFS_MANIFEST_SIG_FILE, buf, sizeof(buf));
+	rt_put(f->dir, OFS_MANIFEST_FILE, buf, len);
+	free(buf);
+	buf = rt_get(f->dir, OFS_MANIFEST_SIG_FILE, &len);
 	for (i = len - 200; i < len; i += 97) {
 		buf[i] ^= 0x01;
-		put(f->dir, OFS_MANIFEST_SIG_FILE, buf, len);
+		rt_put(f->dir, OFS_MANIFEST_SIG_FILE, buf, len);
 		assert_int_not_equal(ofs_manifest_verify(f->dir, f->key, 0, NULL,
 							 &f->err), 0);
 		buf[i] ^= 0x01;
 	}
-	put(f->dir, OFS_MANIFEST_SIG_FILE, buf, len);
+	rt_put(f->dir, OFS_MANIFEST_SIG_FILE, buf, len);
+	free(buf);
 	assert_int_equal(ofs_manifest_verify(f->dir, f->key, 0, NULL, &f->err), 0);
 }
 
@@ -293,14 +261,14 @@ static void tampered_component(void **state)
 	char path[256];
 
 	/* Longer by a byte: the size. */
-	put(f->dir, "initrd", f->initrd, sizeof(f->initrd) - 1);
+	rt_put(f->dir, "initrd", f->initrd, sizeof(f->initrd) - 1);
 	assert_int_equal(ofs_manifest_verify(f->dir, f->key, 0, NULL, &f->err),
 			 -EBADMSG);
 	assert_non_null(strstr(f->err.what, "vm 1.0: initrd initrd: 4999 bytes, "
 				       "the manifest says 5000"));
 	/* Same size, one bit: the digest. */
 	f->initrd[100] ^= 0x80;
-	put(f->dir, "initrd", f->initrd, sizeof(f->initrd));
+	rt_put(f->dir, "initrd", f->initrd, sizeof(f->initrd));
 	assert_int_equal(ofs_manifest_verify(f->dir, f->key, 0, NULL, &f->err),
 			 -EBADMSG);
 	assert_non_null(strstr(f->err.what, "vm 1.0: initrd initrd: SHA-256 "));
@@ -321,7 +289,7 @@ static void path_traversal(void **state)
 	uint64_t size;
 
 	snprintf(outside, sizeof(outside), "%s.outside", f->dir);
-	put("", outside + 1, f->kernel, sizeof(f->kernel));
+	rt_put("", outside + 1, f->kernel, sizeof(f->kernel));
 	snprintf(path, sizeof(path), "%s/kernel", f->dir);
 	unlink(path);
 	assert_int_equal(symlink(outside, path), 0);
@@ -353,8 +321,8 @@ static void policy(void **state)
 	char *json, doc[8192];
 
 	assert_int_equal(ofs_manifest_load(f->dir, &m, &f->err), 0);
-	component(&img2, OFS_COMPONENT_KERNEL, "kernel", f->kernel, sizeof(f->kernel));
-	component(&img2, OFS_COMPONENT_CMDLINE, "initrd", f->initrd, sizeof(f->initrd));
+	rt_component(&img2, OFS_COMPONENT_KERNEL, "kernel", f->kernel, sizeof(f->kernel));
+	rt_component(&img2, OFS_COMPONENT_CMDLINE, "initrd", f->initrd, sizeof(f->initrd));
 	assert_int_equal(ofs_manifest_add(m, &img2, &f->err), 0);
 	assert_int_equal(ofs_manifest_save(f->dir, m, &f->err), 0);
 	ofs_manifest_free(m);

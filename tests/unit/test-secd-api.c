@@ -339,10 +339,52 @@ static void ended(struct secd_launch *l, enum secd_outcome o, int err,
 	strcpy(l->reason, "what went wrong");
 }
 
-static void error_mapping(void **state)
+/* An ended launch, the error it maps to and what that error's parameters say. */
+struct error_case {
+	enum secd_outcome outcome;
+	int err;
+	enum secd_stage stage;
+	uint32_t device_status;
+	const char *error;		/* after the interface's name and a dot */
+	const char *params[3][2];	/* member, its string value */
+};
+
+static void expect_error(const struct error_case *c)
 {
 	struct secd_launch l;
+	char name[128];
+	json_object *p;
+	size_t i;
+
+	ended(&l, c->outcome, c->err, c->stage, c->device_status);
+	snprintf(name, sizeof(name), LAUNCHER ".%s", c->error);
+	assert_string_equal(error_of(&l, &p), name);
+	for (i = 0; i < 3 && c->params[i][0]; i++)
+		assert_string_equal(str(p, c->params[i][0]), c->params[i][1]);
+	json_object_put(p);
+}
+
+static void error_mapping(void **state)
+{
+	const struct error_case cases[] = {
+		{ SECD_FAILED, -EKEYREJECTED, SECD_STAGE_VERIFY, 0, "RepositoryFailed",
+		  { { "stage", "verify" }, { "errno", "EKEYREJECTED" },
+		    { "reason", "what went wrong" } } },
+		{ SECD_FAILED, -ETIMEDOUT, SECD_STAGE_ATTEST, 0, "VerifierUnavailable",
+		  { { "errno", "ETIMEDOUT" } } },
+		{ SECD_FAILED, -EBADMSG, SECD_STAGE_LOAD, 21, "DeviceFailed",
+		  { { "stage", "load" }, { "errno", "EBADMSG" },
+		    { "device_status", ofs_device_status_str(21) } } },
+		{ SECD_CANCELLED, -ECANCELED, SECD_STAGE_LOAD, 0, "Cancelled",
+		  { { "stage", "load" } } },
+		{ SECD_FAILED, -ECANCELED, SECD_STAGE_MEASURE, 0, "Cancelled", { { NULL } } },
+		{ SECD_FAILED, -EIO, SECD_STAGE_KEY, 0, "LaunchFailed",
+		  { { "errno", "EIO" } } },
+		{ SECD_FAILED, -EBADMSG, SECD_STAGE_ATTEST, 0, "LaunchFailed", { { NULL } } },
+	};
+	struct secd_launch l;
 	json_object *p, *v;
+	size_t i;
 
 	ended(&l, SECD_REFUSED, -EACCES, SECD_STAGE_APPRAISE, 0);
 	assert_string_equal(error_of(&l, &p), LAUNCHER ".Refused");
@@ -363,42 +405,8 @@ static void error_mapping(void **state)
 	assert_null(str(p, "version"));
 	json_object_put(p);
 
-	ended(&l, SECD_FAILED, -EKEYREJECTED, SECD_STAGE_VERIFY, 0);
-	assert_string_equal(error_of(&l, &p), LAUNCHER ".RepositoryFailed");
-	assert_string_equal(str(p, "stage"), "verify");
-	assert_string_equal(str(p, "errno"), "EKEYREJECTED");
-	assert_string_equal(str(p, "reason"), "what went wrong");
-	json_object_put(p);
-
-	ended(&l, SECD_FAILED, -ETIMEDOUT, SECD_STAGE_ATTEST, 0);
-	assert_string_equal(error_of(&l, &p), LAUNCHER ".VerifierUnavailable");
-	assert_string_equal(str(p, "errno"), "ETIMEDOUT");
-	json_object_put(p);
-
-	ended(&l, SECD_FAILED, -EBADMSG, SECD_STAGE_LOAD, 21);
-	assert_string_equal(error_of(&l, &p), LAUNCHER ".DeviceFailed");
-	assert_string_equal(str(p, "stage"), "load");
-	assert_string_equal(str(p, "errno"), "EBADMSG");
-	assert_string_equal(str(p, "device_status"), ofs_device_status_str(21));
-	json_object_put(p);
-
-	ended(&l, SECD_CANCELLED, -ECANCELED, SECD_STAGE_LOAD, 0);
-	assert_string_equal(error_of(&l, &p), LAUNCHER ".Cancelled");
-	assert_string_equal(str(p, "stage"), "load");
-	json_object_put(p);
-
-	ended(&l, SECD_FAILED, -ECANCELED, SECD_STAGE_MEASURE, 0);
-	assert_string_equal(error_of(&l, &p), LAUNCHER ".Cancelled");
-	json_object_put(p);
-
-	ended(&l, SECD_FAILED, -EIO, SECD_STAGE_KEY, 0);
-	assert_string_equal(error_of(&l, &p), LAUNCHER ".LaunchFailed");
-	assert_string_equal(str(p, "errno"), "EIO");
-	json_object_put(p);
-
-	ended(&l, SECD_FAILED, -EBADMSG, SECD_STAGE_ATTEST, 0);
-	assert_string_equal(error_of(&l, &p), LAUNCHER ".LaunchFailed");
-	json_object_put(p);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(&cases[i]);
 }
 
 static void errno_names(void **state)
@@ -432,6 +440,7 @@ struct srv {
 	struct secd_config config;
 	struct secd_manager *manager;
 	struct secd_api *api;
+	void (*client)(struct srv *s);
 	_Atomic int done;
 };
 
@@ -476,15 +485,36 @@ static int srv_teardown(void **state)
 	return 0;
 }
 
-/* Runs the loop until the client thread says it is done. */
-static void run_loop(struct srv *s, void *(*client)(void *))
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "%s:%d: %s\n", \
+	__FILE__, __LINE__, #cond); failures++; } } while (0)
+
+/* What CHECK saw go wrong in the client thread; read once it is joined. */
+static int failures;
+
+static void *client_thread(void *arg)
+{
+	struct srv *s = arg;
+
+	s->client(s);
+	atomic_store(&s->done, 1);
+	return NULL;
+}
+
+/*
+ * Runs client on a thread of its own (its calls block) and the server's
+ * loop here until the client is done; nothing the client checked failed.
+ */
+static void run_client(struct srv *s, void (*client)(struct srv *s))
 {
 	pthread_t t;
 
-	assert_int_equal(pthread_create(&t, NULL, client, s), 0);
+	failures = 0;
+	s->client = client;
+	assert_int_equal(pthread_create(&t, NULL, client_thread, s), 0);
 	while (!atomic_load(&s->done))
 		assert_true(sd_event_run(s->event, 20 * 1000) >= 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(failures, 0);
 }
 
 static json_object *call(struct ofs_varlink *v, const char *method,
@@ -504,14 +534,8 @@ static json_object *call(struct ofs_varlink *v, const char *method,
 	return reply;
 }
 
-#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "%s:%d: %s\n", \
-	__FILE__, __LINE__, #cond); failures++; } } while (0)
-
-static int failures;
-
-static void *methods_client(void *arg)
+static void methods_client(struct srv *s)
 {
-	struct srv *s = arg;
 	struct ofs_varlink *v = NULL;
 	const char *err;
 	json_object *r, *a;
@@ -580,8 +604,6 @@ static void *methods_client(void *arg)
 	ofs_varlink_free(v);
 out:
 	close(fd);
-	atomic_store(&((struct srv *)arg)->done, 1);
-	return NULL;
 }
 
 static void server_methods(void **state)
@@ -591,15 +613,12 @@ static void server_methods(void **state)
 
 	assert_int_equal(stat(s->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0660);
-	failures = 0;
-	run_loop(s, methods_client);
-	assert_int_equal(failures, 0);
+	run_client(s, methods_client);
 }
 
 /* Raw bytes, then what comes back until EOF. */
-static void *garbage_client(void *arg)
+static void garbage_client(struct srv *s)
 {
-	struct srv *s = arg;
 	struct ofs_varlink *v = NULL;
 	json_object *r = NULL;
 	const char *err = NULL;
@@ -616,21 +635,16 @@ static void *garbage_client(void *arg)
 		CHECK(ofs_varlink_wait_reply(v, 5000, &r, &err, NULL) == -ECONNRESET);
 		ofs_varlink_free(v);
 	}
-	atomic_store(&s->done, 1);
-	return NULL;
 }
 
 static void server_garbage(void **state)
 {
-	failures = 0;
-	run_loop(*state, garbage_client);
-	assert_int_equal(failures, 0);
+	run_client(*state, garbage_client);
 	assert_int_equal(secd_api_connections(((struct srv *)*state)->api), 0);
 }
 
-static void *crowd_client(void *arg)
+static void crowd_client(struct srv *s)
 {
-	struct srv *s = arg;
 	struct ofs_varlink *v[SECD_API_CONNECTIONS_MAX + 1] = { 0 };
 	json_object *r = NULL;
 	const char *err;
@@ -650,36 +664,57 @@ static void *crowd_client(void *arg)
 	CHECK(secd_api_connections(s->api) == SECD_API_CONNECTIONS_MAX);
 	for (i = 0; i < SECD_API_CONNECTIONS_MAX + 1; i++)
 		ofs_varlink_free(v[i]);
-	atomic_store(&s->done, 1);
-	return NULL;
 }
 
 static void server_connection_limit(void **state)
 {
-	failures = 0;
-	run_loop(*state, crowd_client);
-	assert_int_equal(failures, 0);
+	run_client(*state, crowd_client);
+}
+
+/* {"id": id}, for Status and Cancel. */
+static json_object *call_id(struct ofs_varlink *v, const char *method,
+			    const char *id, const char **error)
+{
+	char params[64];
+
+	snprintf(params, sizeof(params), "{\"id\":\"%s\"}", id);
+	return call(v, method, params, NULL, 0, error);
 }
 
 /*
- * A Launch followed to its end with "more".  Whatever the engine makes of
- * an image this test has no repository for, the caller hears the id and
- * stage first and one of the interface's answers last.
+ * A Launch with "more" of an image this test has no repository for, into
+ * a memfd (*fd): its first reply in *reply.
  */
-static void *launch_client(void *arg)
+static struct ofs_varlink *start_launch(struct srv *s, int *fd, json_object **reply,
+					const char **error, bool *more)
 {
-	struct srv *s = arg;
-	struct ofs_varlink *v = NULL;
 	json_object *p = json_tokener_parse("{\"image\":\"missing\",\"destination\":0,"
-					    "\"size\":65536}"), *r = NULL, *o;
+					    "\"size\":65536}");
+	struct ofs_varlink *v = NULL;
+
+	*fd = guest_memfd(1 << 20);
+	*reply = NULL;
+	CHECK(ofs_varlink_connect(s->path, &v) == 0);
+	CHECK(ofs_varlink_call(v, LAUNCHER ".Launch", p, fd, 1, OFS_VARLINK_CALL_MORE,
+			       5000, reply, error, more) == 0);
+	json_object_put(p);
+	return v;
+}
+
+/*
+ * A Launch followed to its end.  Whatever the engine makes of the image,
+ * the caller hears the id and stage first and one of the interface's
+ * answers last.
+ */
+static void launch_client(struct srv *s)
+{
 	const char *err = NULL;
 	char id[SECD_LAUNCH_ID_LEN + 1] = "";
 	bool more = false;
-	int fd = guest_memfd(1 << 20), n = 0;
+	json_object *r, *o;
+	int fd, n = 0;
+	struct ofs_varlink *v = start_launch(s, &fd, &r, &err, &more);
 
-	CHECK(ofs_varlink_connect(s->path, &v) == 0);
-	CHECK(ofs_varlink_call(v, LAUNCHER ".Launch", p, &fd, 1, OFS_VARLINK_CALL_MORE,
-			       5000, &r, &err, &more) == 0);
 	CHECK(r && !err && more && str(r, "id") && str(r, "stage"));
 	if (r && str(r, "id"))
 		snprintf(id, sizeof(id), "%s", str(r, "id"));
@@ -700,57 +735,37 @@ static void *launch_client(void *arg)
 	r = call(v, LAUNCHER ".Status", NULL, NULL, 0, &err);
 	CHECK(r && err && !strcmp(str(r, "parameter"), "id"));
 	json_object_put(r);
-	json_object_put(p);
-	p = json_object_new_object();
-	json_object_object_add(p, "id", json_object_new_string(id));
-	r = NULL;
-	CHECK(ofs_varlink_call(v, LAUNCHER ".Status", p, NULL, 0, 0, 5000, &r,
-			       &err, NULL) == 0);
+	r = call_id(v, LAUNCHER ".Status", id, &err);
 	CHECK(r && !err && json_object_object_get_ex(r, "launch", &o) &&
 	      strcmp(str(o, "outcome"), "running") && !strcmp(str(o, "image"), "missing"));
 	json_object_put(r);
-	r = NULL;
-	CHECK(ofs_varlink_call(v, LAUNCHER ".Cancel", p, NULL, 0, 0, 5000, &r,
-			       &err, NULL) == 0);
+	r = call_id(v, LAUNCHER ".Cancel", id, &err);
 	CHECK(r && !err);
 	json_object_put(r);
 	r = call(v, LAUNCHER ".List", NULL, NULL, 0, &err);
 	CHECK(r && json_object_object_get_ex(r, "launches", &o) &&
 	      json_object_array_length(o) == 1);
 	json_object_put(r);
-	json_object_put(p);
 	ofs_varlink_free(v);
 	close(fd);
-	atomic_store(&s->done, 1);
-	return NULL;
 }
 
 static void server_launch(void **state)
 {
-	failures = 0;
-	run_loop(*state, launch_client);
-	assert_int_equal(failures, 0);
+	run_client(*state, launch_client);
 }
 
 /* The caller hangs up while its launch runs: the launch is cancelled. */
-static void *hangup_client(void *arg)
+static void hangup_client(struct srv *s)
 {
-	struct srv *s = arg;
-	struct ofs_varlink *v = NULL;
-	json_object *p = json_tokener_parse("{\"image\":\"missing\",\"destination\":0,"
-					    "\"size\":65536}"), *r = NULL;
 	const char *err = NULL;
-	int fd = guest_memfd(1 << 20);
+	json_object *r;
+	int fd;
+	struct ofs_varlink *v = start_launch(s, &fd, &r, &err, NULL);
 
-	CHECK(ofs_varlink_connect(s->path, &v) == 0);
-	CHECK(ofs_varlink_call(v, LAUNCHER ".Launch", p, &fd, 1, OFS_VARLINK_CALL_MORE,
-			       5000, &r, &err, NULL) == 0);
 	json_object_put(r);
-	json_object_put(p);
 	ofs_varlink_free(v);
 	close(fd);
-	atomic_store(&s->done, 1);
-	return NULL;
 }
 
 static void server_hangup_cancels(void **state)
@@ -759,9 +774,7 @@ static void server_hangup_cancels(void **state)
 	struct secd_launch *l;
 	int i;
 
-	failures = 0;
-	run_loop(s, hangup_client);
-	assert_int_equal(failures, 0);
+	run_client(s, hangup_client);
 	for (i = 0; i < 500 && (secd_manager_running(s->manager) ||
 				secd_api_connections(s->api)); i++)
 		assert_true(sd_event_run(s->event, 20 * 1000) >= 0);

@@ -49,9 +49,7 @@ static const uint8_t alias[] = "alias-der";
 
 static void answer(struct ts_answer *a, unsigned int status, const char *body)
 {
-	a->status = status;
-	a->body = strdup(body);
-	a->len = a->body ? strlen(a->body) : 0;
+	ts_answer_copy(a, status, body, strlen(body));
 }
 
 static bool ras(struct test_server *s, const char *method, const char *path,

@@ -31,6 +31,7 @@
 #include "ofs-util.h"
 #include "secd.h"
 #include "http-test.h"
+#include "repo-test.h"
 
 #define N_FILES		6
 
@@ -61,44 +62,11 @@ struct fx {
 	unsigned int n_stages;
 };
 
-static void put(const char *dir, const char *name, const void *data, size_t len)
-{
-	char path[256];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-}
-
-static char *get(const char *dir, const char *name, size_t *len)
-{
-	char path[256];
-	struct stat st;
-	char *buf;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-	close(fd);
-	*len = (size_t)st.st_size;
-	return buf;
-}
-
+/* Component k of img: file i of the table. */
 static void component(struct ofs_manifest_image *img, uint32_t k,
 		      const struct fx *f, unsigned int i)
 {
-	img->present |= 1u << k;
-	SHA256(f->data[i], files[i].len, img->comp[k].sha256);
-	img->comp[k].size = files[i].len;
-	snprintf(img->comp[k].path, sizeof(img->comp[k].path), "%s", files[i].path);
+	rt_component(img, k, files[i].path, f->data[i], files[i].len);
 }
 
 static void add(struct ofs_manifest *m, struct fx *f, const char *version,
@@ -121,8 +89,8 @@ static void serve_manifest(struct fx *f)
 {
 	free(f->manifest);
 	free(f->sig);
-	f->manifest = get(f->repo, OFS_MANIFEST_FILE, &f->manifest_len);
-	f->sig = get(f->repo, OFS_MANIFEST_SIG_FILE, &f->sig_len);
+	f->manifest = rt_get(f->repo, OFS_MANIFEST_FILE, &f->manifest_len);
+	f->sig = rt_get(f->repo, OFS_MANIFEST_SIG_FILE, &f->sig_len);
 	ts_add_file(&f->s, "/repo/" OFS_MANIFEST_FILE, f->manifest, f->manifest_len);
 	ts_add_file(&f->s, "/repo/" OFS_MANIFEST_SIG_FILE, f->sig, f->sig_len);
 }
@@ -171,7 +139,7 @@ static int setup(void **state)
 			return -1;
 		for (b = 0; b < files[i].len; b++)
 			f->data[i][b] = (uint8_t)(b * (7 + 2 * i) + i);
-		put(f->repo, files[i].path, f->data[i], files[i].len);
+		rt_put(f->repo, files[i].path, f->data[i], files[i].len);
 	}
 	if (ofs_manifest_new("test-repo", &m))
 		return -1;
@@ -386,7 +354,7 @@ static void resume_partial(void **state)
 	SHA256(f->data[1], files[1].len, d);
 	ofs_hex(d, sizeof(d), hex);
 	snprintf(path, sizeof(path), "sha256/%s.part", hex);
-	put(f->cache, path, f->data[1], 1234);
+	rt_put(f->cache, path, f->data[1], 1234);
 	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
 	check_fd(f, f->img.fd[OFS_COMPONENT_INITRD], 1);
 	/* The initrd was fetched last (the kernel's digest sorts first)? */
@@ -458,7 +426,7 @@ static void wrong_digest(void **state)
 	/* In a directory: the file as it is now is what counts. */
 	evil[100] ^= 1;
 	f->c.repo_url = f->repo;
-	put(f->repo, "initrd-1.0", evil, files[1].len);
+	rt_put(f->repo, "initrd-1.0", evil, files[1].len);
 	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -EBADMSG);
 	assert_non_null(strstr(f->f.reason, "initrd: SHA-256 "));
 	free(evil);
@@ -470,16 +438,16 @@ static void rollback(void **state)
 	char *old_manifest, *old_sig;
 	size_t old_len, old_sig_len;
 
-	old_manifest = get(f->repo, OFS_MANIFEST_FILE, &old_len);
-	old_sig = get(f->repo, OFS_MANIFEST_SIG_FILE, &old_sig_len);
+	old_manifest = rt_get(f->repo, OFS_MANIFEST_FILE, &old_len);
+	old_sig = rt_get(f->repo, OFS_MANIFEST_SIG_FILE, &old_sig_len);
 	assert_int_equal(ofs_manifest_sign(f->repo, f->key, NULL, NULL), 0);
 	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
 	assert_int_equal(f->img.manifest_serial, 2);
 	secd_image_close(&f->img);
 
 	/* The older, validly signed manifest comes back: refused. */
-	put(f->repo, OFS_MANIFEST_FILE, old_manifest, old_len);
-	put(f->repo, OFS_MANIFEST_SIG_FILE, old_sig, old_sig_len);
+	rt_put(f->repo, OFS_MANIFEST_FILE, old_manifest, old_len);
+	rt_put(f->repo, OFS_MANIFEST_SIG_FILE, old_sig, old_sig_len);
 	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), -ESTALE);
 	assert_non_null(strstr(f->f.reason, "serial 1 is older than 2"));
 	free(old_manifest);
@@ -525,12 +493,8 @@ static bool trickle_hook(struct test_server *s, const char *method,
 	if (strcmp(path, "/repo/initrd-1.10"))
 		return false;
 	atomic_fetch_add(&s->file_requests, 1);
-	a->status = 200;
+	ts_answer_copy(a, 200, f->data[4], files[4].len);
 	a->trickle_ms = 20;
-	a->len = files[4].len;
-	a->body = malloc(a->len);
-	if (a->body)
-		memcpy(a->body, f->data[4], a->len);
 	return true;
 }
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 extern const char *prog;
 
@@ -44,6 +45,18 @@ int cli_load_cert(const char *dir, const char *name, X509 **out);
 /* Prints each check (text or JSON); 1 when one failed, else 0. */
 int cli_print_appraisal(const char *what, const struct ofs_appraisal *a, int json);
 
+/* repo.c, shared with measure.c and launch.c. */
+struct ofs_manifest;
+/*
+ * dir's manifest: with pubkey (a PEM file of one P-384 public key) its
+ * signature and every file verified and its serial at least min_serial,
+ * without one only parsed.  NULL when it cannot be had (said why).
+ */
+struct ofs_manifest *cli_repo_open(const char *dir, const char *pubkey,
+				   uint64_t min_serial);
+/* Either may be NULL; -EINVAL (said why) unless each given is a valid name. */
+int cli_check_image_name(const char *name, const char *version);
+
 /* daemon.c: the offload-secd API (io.offload-sec.Launcher) over Varlink. */
 struct ofs_varlink;
 /* Connects to socket (NULL: the default), or says why not. */
@@ -57,6 +70,22 @@ int cli_daemon_connect(const char *socket, struct ofs_varlink **out);
 int cli_daemon_call(struct ofs_varlink *v, const char *method,
 		    struct json_object *params, int json,
 		    struct json_object **reply);
+/*
+ * The options of the one-shot subcommands (status, cancel): --socket,
+ * --json and --help.  -1 to go on with optind at the first argument, else
+ * the exit status.
+ */
+int cli_daemon_options(int argc, char **argv, void (*usage)(FILE *out),
+		       const char **socket, int *json);
+/*
+ * One call, with {"id": id} (none when id is NULL), on a connection of its
+ * own.  Returns the exit status: 0 with *reply for the caller to show and
+ * put (with json it is printed here instead, and *reply stays NULL), or 1
+ * when the call failed or the daemon answered an error (said, or printed
+ * as JSON).
+ */
+int cli_daemon_call_once(const char *socket, const char *method, const char *id,
+			 int json, struct json_object **reply);
 /* The daemon's error, one line for people (Refused: each failed check). */
 void cli_daemon_print_error(const char *error, struct json_object *params);
 /* A member of o, NULL (or fallback) when absent or of another type. */

@@ -5,6 +5,7 @@
  * daemon's errors into sentences.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -193,4 +194,51 @@ int cli_daemon_call(struct ofs_varlink *v, const char *method,
 		*reply = NULL;
 	}
 	return 1;
+}
+
+int cli_daemon_options(int argc, char **argv, void (*usage)(FILE *out),
+		       const char **socket, int *json)
+{
+	static const struct option options[] = {
+		{ "socket", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+		switch (c) {
+		case 'S': *socket = optarg; break;
+		case 'j': *json = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	return -1;
+}
+
+int cli_daemon_call_once(const char *socket, const char *method, const char *id,
+			 int json, struct json_object **reply)
+{
+	struct json_object *params;
+	struct ofs_varlink *v;
+	int r;
+
+	*reply = NULL;
+	if (cli_daemon_connect(socket, &v))
+		return 1;
+	params = json_object_new_object();
+	if (id)
+		json_object_object_add(params, "id", json_object_new_string(id));
+	r = cli_daemon_call(v, method, params, json, reply);
+	json_object_put(params);
+	ofs_varlink_free(v);
+	if (r < 0)
+		return 1;
+	if (json) {
+		cli_print_json(*reply, 1);
+		*reply = NULL;
+	}
+	return r;
 }

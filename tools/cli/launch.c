@@ -23,7 +23,6 @@
 #include <json-c/json.h>
 
 #include "cli.h"
-#include "ofs-manifest.h"
 #include "ofs-varlink.h"
 
 /* How long one wait lasts before Ctrl-C is looked at again. */
@@ -126,13 +125,7 @@ static int parse_image(struct cli_launch_opts *o, char *arg)
 		o->version = at + 1;
 	}
 	o->image = arg;
-	if (ofs_manifest_name_valid(o->image) ||
-	    (o->version && ofs_manifest_name_valid(o->version))) {
-		fprintf(stderr, "%s: an image name or version is 1..%d of A-Z a-z 0-9 . _ + -\n",
-			prog, OFS_MANIFEST_NAME_MAX);
-		return -EINVAL;
-	}
-	return 0;
+	return cli_check_image_name(o->image, o->version);
 }
 
 static int bad_size(const char *option, const char *arg)

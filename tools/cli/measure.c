@@ -17,7 +17,6 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
-#include "ofs-identity.h"
 #include "ofs-manifest.h"
 #include "ofs-util.h"
 
@@ -227,51 +226,6 @@ free:
 	return r;
 }
 
-static int load_pubkey(const char *path, EVP_PKEY **key)
-{
-	EVP_PKEY **keys = NULL;
-	size_t n = 0;
-	int r = ofs_pubkeys_load_pem(path, &keys, &n);
-
-	if (!r && n != 1) {
-		ofs_pubkeys_free(keys, n);
-		r = -EINVAL;
-	}
-	if (r) {
-		fprintf(stderr, "%s: %s: expected one P-384 public key (PEM): %s\n",
-			prog, path, strerror(-r));
-		return r;
-	}
-	*key = keys[0];
-	keys[0] = NULL;
-	ofs_pubkeys_free(keys, n);
-	return 0;
-}
-
-/* The repository's manifest: verified with --key, else only parsed. */
-static struct ofs_manifest *open_repo(const struct opts *o)
-{
-	struct ofs_manifest_error err;
-	struct ofs_manifest *m = NULL;
-	EVP_PKEY *pub = NULL;
-	int r;
-
-	if (!o->key) {
-		fprintf(stderr, "%s: %s: signature not checked (no --key)\n", prog, o->repo);
-		r = ofs_manifest_load(o->repo, &m, &err);
-	} else if (load_pubkey(o->key, &pub)) {
-		return NULL;
-	} else {
-		r = ofs_manifest_verify(o->repo, pub, 0, &m, &err);
-		EVP_PKEY_free(pub);
-	}
-	if (r) {
-		fprintf(stderr, "%s: %s: %s\n", prog, o->repo, err.what);
-		return NULL;
-	}
-	return m;
-}
-
 /*
  * The image's components.  What the card reads is the files, so unless
  * the whole repository was just verified they are hashed here and must
@@ -326,7 +280,9 @@ static int measure_repo(const struct opts *o)
 	version = strchr(name, '@');
 	if (version)
 		*version++ = '\0';
-	m = open_repo(o);
+	if (!o->key)
+		fprintf(stderr, "%s: %s: signature not checked (no --key)\n", prog, o->repo);
+	m = cli_repo_open(o->repo, o->key, 0);
 	if (!m)
 		return 1;
 	img = ofs_manifest_find(m, name, version);
@@ -411,11 +367,7 @@ int cmd_measure(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if ((o.name && ofs_manifest_name_valid(o.name)) ||
-	    (o.version && ofs_manifest_name_valid(o.version))) {
-		fprintf(stderr, "%s: a name or version is 1..%d of A-Z a-z 0-9 . _ + -\n",
-			prog, OFS_MANIFEST_NAME_MAX);
+	if (cli_check_image_name(o.name, o.version))
 		return 2;
-	}
 	return measure_files(&o, argv, (size_t)argc);
 }

@@ -2,7 +2,8 @@
 /*
  * offload-sec repo: the signed image repository (docs/repository.md).
  * The publishing side (init, add, sign) and the consuming side (verify,
- * policy); the format and the checks are lib/ofs-manifest.h.
+ * policy, and cli_repo_open() for measure); the format and the checks are
+ * lib/ofs-manifest.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -327,11 +328,8 @@ static int repo_add(const char *dir, const char *name, const char *version,
 		usage(stderr);
 		return 2;
 	}
-	if (ofs_manifest_name_valid(name) || ofs_manifest_name_valid(version)) {
-		fprintf(stderr, "%s: a name or version is 1..%d of A-Z a-z 0-9 . _ + -\n",
-			prog, OFS_MANIFEST_NAME_MAX);
+	if (cli_check_image_name(name, version))
 		return 2;
-	}
 	if (ofs_manifest_load(dir, &m, &err))
 		return fail_err(&err);
 	for (i = 0; i < m->n_images; i++)
@@ -379,15 +377,46 @@ static int repo_sign(const char *dir, const struct opts *o)
 	return 0;
 }
 
-/* verify and policy: the manifest, verified, or NULL (and said why). */
-static struct ofs_manifest *verified(const char *dir, const struct opts *o)
+struct ofs_manifest *cli_repo_open(const char *dir, const char *pubkey,
+				   uint64_t min_serial)
 {
 	struct ofs_manifest_error err;
 	struct ofs_manifest *m = NULL;
-	uint64_t min_serial = 0;
 	EVP_PKEY *pub = NULL;
-	char *end;
 	int r;
+
+	if (!pubkey) {
+		r = ofs_manifest_load(dir, &m, &err);
+	} else if (load_pubkey(pubkey, &pub)) {
+		return NULL;
+	} else {
+		r = ofs_manifest_verify(dir, pub, min_serial, &m, &err);
+		EVP_PKEY_free(pub);
+	}
+	if (r) {
+		fprintf(stderr, "%s: %s: %s%s\n", prog, dir,
+			pubkey ? "verification failed: " : "", err.what);
+		return NULL;
+	}
+	return m;
+}
+
+int cli_check_image_name(const char *name, const char *version)
+{
+	if ((name && ofs_manifest_name_valid(name)) ||
+	    (version && ofs_manifest_name_valid(version))) {
+		fprintf(stderr, "%s: an image name or version is 1..%d of "
+			"A-Z a-z 0-9 . _ + -\n", prog, OFS_MANIFEST_NAME_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* verify and policy: the manifest, verified, or NULL (and said why). */
+static struct ofs_manifest *verified(const char *dir, const struct opts *o)
+{
+	uint64_t min_serial = 0;
+	char *end;
 
 	if (o->min_serial) {
 		errno = 0;
@@ -397,15 +426,7 @@ static struct ofs_manifest *verified(const char *dir, const struct opts *o)
 			return NULL;
 		}
 	}
-	if (load_pubkey(o->pubkey, &pub))
-		return NULL;
-	r = ofs_manifest_verify(dir, pub, min_serial, &m, &err);
-	EVP_PKEY_free(pub);
-	if (r) {
-		fprintf(stderr, "%s: %s: verification failed: %s\n", prog, dir, err.what);
-		return NULL;
-	}
-	return m;
+	return cli_repo_open(dir, o->pubkey, min_serial);
 }
 
 static int repo_verify(const char *dir, const struct opts *o)

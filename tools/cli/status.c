@@ -131,23 +131,14 @@ static void print_launch(struct json_object *l)
 		printf("%-10s %s\n", "error", cli_json_str(l, "error"));
 }
 
-static int show(struct ofs_varlink *v, const char *id, int json)
+static int show(const char *socket, const char *id, int json)
 {
-	struct json_object *params = json_object_new_object(), *reply = NULL, *x;
+	struct json_object *reply, *x;
 	int r;
 
-	if (id)
-		json_object_object_add(params, "id", json_object_new_string(id));
-	r = cli_daemon_call(v, id ? OFS_VARLINK_INTERFACE ".Status" :
-			    OFS_VARLINK_INTERFACE ".List", params, json, &reply);
-	json_object_put(params);
-	if (r < 0)
-		return 1;
-	if (json && reply) {
-		cli_print_json(reply, 1);
-		return r;
-	}
-	if (r)
+	r = cli_daemon_call_once(socket, id ? OFS_VARLINK_INTERFACE ".Status" :
+				 OFS_VARLINK_INTERFACE ".List", id, json, &reply);
+	if (!reply)
 		return r;
 	if (!json_object_object_get_ex(reply, id ? "launch" : "launches", &x) ||
 	    !json_object_is_type(x, id ? json_type_object : json_type_array)) {
@@ -165,31 +156,15 @@ static int show(struct ofs_varlink *v, const char *id, int json)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "socket", required_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	const char *socket = NULL;
-	struct ofs_varlink *v;
-	int json = 0, c, r;
+	int json = 0, r;
 
-	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
-		switch (c) {
-		case 'S': socket = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
+	r = cli_daemon_options(argc, argv, usage, &socket, &json);
+	if (r >= 0)
+		return r;
 	if (argc - optind > 1) {
 		usage(stderr);
 		return 2;
 	}
-	if (cli_daemon_connect(socket, &v))
-		return 1;
-	r = show(v, optind < argc ? argv[optind] : NULL, json);
-	ofs_varlink_free(v);
-	return r;
+	return show(socket, optind < argc ? argv[optind] : NULL, json);
 }
