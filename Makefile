@@ -83,7 +83,7 @@ $(EMU): $(call obj,tools/emu/main.c $(EMU_SRCS)) $(LIBOFS)
 # Unit tests link the sources under test, built with ASan and UBSan.
 $(B)/tests/unit/%: tests/unit/%.c $(call asan_obj,$(EMU_SRCS) $(LIB_SRCS) $(RAS_SRCS) $(SECD_SRCS))
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itools/ras -Idaemon $(ALL_CFLAGS) $(SAN) -O1 -o $@ $(filter %.c %.o,$^) \
+	$(CC) $(CPPFLAGS) -Itools/ras -Idaemon $(ALL_CFLAGS) $(SAN) -O1 -o $@ $< $(filter %.o,$^) \
 		$(call pc,--cflags --libs,cmocka libsystemd libcbor libcrypto json-c libnl-genl-3.0) \
 		$(call pc,--libs,libmicrohttpd sqlite3 $(SECD_LIBS)) -pthread
 
