@@ -523,9 +523,11 @@ const char *secd_api_launch_error(const struct secd_launch *l,
 		*params = failure(l, true);
 		return OFS_VARLINK_INTERFACE ".RepositoryFailed";
 	}
-	if (l->device_status) {
+	/* A card that went away has no word of its own to give. */
+	if (l->device_status || l->error == -ENODEV) {
 		p = *params = failure(l, true);
-		add_str(p, "device_status", ofs_device_status_str(l->device_status));
+		add_str(p, "device_status", l->device_status ?
+			ofs_device_status_str(l->device_status) : "none: the card was removed");
 		return OFS_VARLINK_INTERFACE ".DeviceFailed";
 	}
 	if ((l->failed_stage == SECD_STAGE_ATTEST ||

@@ -284,9 +284,15 @@ int ofs_confirmation_check(const struct ofs_confirmation *c, const uint8_t *repo
 	if (CRYPTO_memcmp(digest, c->report_sha256, OFS_SHA256_LEN))
 		return ofs_cbor_fail(&rd, -EKEYREJECTED,
 				     "confirmation is for other report bytes (SHA-256 differs)");
-	if (now < c->issued_at)
+	/*
+	 * The RAS and the card do not share a clock: a confirmation issued
+	 * slightly "in the future" of the card's is the RAS's clock running
+	 * ahead, not a forgery (the signature and report digest decide that).
+	 */
+	if (now + OFS_CONFIRMATION_CLOCK_SKEW < c->issued_at)
 		return ofs_cbor_fail(&rd, -ETIME, "confirmation not valid before %" PRIu64
-				     " (now %" PRIu64 ")", c->issued_at, now);
+				     " (now %" PRIu64 ", %u s of clock skew allowed)",
+				     c->issued_at, now, OFS_CONFIRMATION_CLOCK_SKEW);
 	if (now >= c->expiry)
 		return ofs_cbor_fail(&rd, -ETIME, "confirmation expired at %" PRIu64
 				     " (now %" PRIu64 ")", c->expiry, now);

@@ -163,7 +163,16 @@ int ofs_confirmation_verify(EVP_PKEY *pub, const uint8_t *msg, size_t len,
 int ofs_confirmation_parse_unverified(const uint8_t *msg, size_t len,
 				      struct ofs_confirmation *c,
 				      struct ofs_decode_error *err);
-/* Is c a confirmation of exactly these report bytes, valid at now? */
+/*
+ * Seconds a confirmation's issued-at may lie ahead of the checker's clock
+ * (the RAS's clock running fast); the expiry is checked as it is.
+ */
+#define OFS_CONFIRMATION_CLOCK_SKEW	30u
+
+/*
+ * Is c a confirmation of exactly these report bytes, valid at now
+ * (issued_at - OFS_CONFIRMATION_CLOCK_SKEW <= now < expiry)?
+ */
 int ofs_confirmation_check(const struct ofs_confirmation *c, const uint8_t *report,
 			   size_t report_len, uint64_t now, struct ofs_decode_error *err);
 const char *ofs_verdict_name(uint32_t verdict);

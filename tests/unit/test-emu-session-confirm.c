@@ -111,9 +111,24 @@ static void not_yet_valid(void **state)
 
 	attested(c);
 	conf_default(c, &cf);
-	cf.issued_at = c->f->now + 1;
+	cf.issued_at = c->f->now + OFS_CONFIRMATION_CLOCK_SKEW + 1;
 	cf.expiry = c->f->now + 600;
 	refused(c, c->ras, &cf, OFFLOAD_SEC_DS_EXPIRED);
+}
+
+/* The RAS's clock may run OFS_CONFIRMATION_CLOCK_SKEW seconds ahead. */
+static void clock_skew(void **state)
+{
+	struct client *c = *state;
+	struct ofs_confirmation cf;
+
+	attested(c);
+	conf_default(c, &cf);
+	cf.issued_at = c->f->now + OFS_CONFIRMATION_CLOCK_SKEW;
+	cf.expiry = c->f->now + 600;
+	conf_sign(c, c->ras, &cf);
+	assert_int_equal(confirm_bytes(c, c->conf, c->conf_len),
+			 OFFLOAD_SEC_DS_OK);
 }
 
 /* The window is the device's clock's, edges included. */
@@ -278,6 +293,7 @@ int main(void)
 		T(expired),
 		T(not_yet_valid),
 		T(window_edges),
+		T(clock_skew),
 		T(contraindicated),
 		T(warning),
 		T(untrusted_key),
