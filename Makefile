@@ -2,9 +2,10 @@
 #
 #   make            module + every userspace program
 #   make check      all tests (installs missing dependencies first)
-#   make demo       the main job in the VM harness (same)
+#   make demo       an attested launch of a tiny VM in the VM harness (same)
 #   make style      checkpatch --strict on the kernel sources
 #   make bench      benchmarks, each against this machine's own limit
+#   make bench-launch  attested launches in the VM harness, against a plain copy
 #   make dkms-install / dkms-remove   the module through DKMS on this host
 #
 # Userspace builds are non-recursive; objects go to build/.  The module is
@@ -55,7 +56,7 @@ BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 INTEROP := $(B)/tests/interop/make-sample
 MODULE := kernel/offload_sec.ko
 
-.PHONY: all userspace module check demo bench style deps clean dkms-install dkms-remove
+.PHONY: all userspace module check demo bench bench-launch style deps clean dkms-install dkms-remove
 all: userspace module
 userspace: $(CLI) $(EMU) $(UNIT_TESTS) $(GUEST_TESTS) $(BENCHES) $(INTEROP)
 
@@ -318,7 +319,12 @@ bench: $(B)/.deps-ok
 
 demo: $(B)/.deps-ok
 	@$(MAKE) -s -j$(NPROC) all
-	@tests/vm/run --demo
+	@demo/run
+
+# Attested launches timed per stage in the VM harness (~10 min under TCG).
+bench-launch: $(B)/.deps-ok
+	@$(MAKE) -s -j$(NPROC) all
+	@bench/launch-run
 
 clean:
 	rm -rf $(B)/obj $(B)/asan $(B)/bin $(B)/lib $(B)/tests $(B)/vm $(B)/bench

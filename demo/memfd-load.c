@@ -64,8 +64,10 @@ static int lay_out(struct component comp[NUM_KINDS], uint64_t *end)
 		if (!comp[k].path)
 			continue;
 		if (stat(comp[k].path, &st)) {
-			fprintf(stderr, "memfd-load: %s: %s\n", comp[k].path, strerror(errno));
-			return -errno;
+			int r = -errno;
+
+			fprintf(stderr, "memfd-load: %s: %s\n", comp[k].path, strerror(-r));
+			return r;
 		}
 		if (!S_ISREG(st.st_mode) || st.st_size == 0) {
 			fprintf(stderr, "memfd-load: %s: not a regular file with content\n",
@@ -88,8 +90,9 @@ static int copy_in(const struct component *c, uint8_t *map)
 
 	fd = open(c->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "memfd-load: %s: %s\n", c->path, strerror(errno));
-		return -errno;
+		r = -errno;
+		fprintf(stderr, "memfd-load: %s: %s\n", c->path, strerror(-r));
+		return r;
 	}
 	while (done < c->size) {
 		n = read(fd, map + c->offset + done, c->size - done);
@@ -115,8 +118,9 @@ static int fill_memfd(const struct component comp[NUM_KINDS], uint64_t size)
 
 	fd = memfd_create("memfd-load", MFD_ALLOW_SEALING);
 	if (fd < 0) {
-		fprintf(stderr, "memfd-load: memfd_create: %s\n", strerror(errno));
-		return -errno;
+		r = -errno;
+		fprintf(stderr, "memfd-load: memfd_create: %s\n", strerror(-r));
+		return r;
 	}
 	if (ftruncate(fd, (off_t)size)) {
 		r = -errno;

@@ -55,7 +55,7 @@ struct ofs_check {
 	int err;				/* 0 passed, else -errno */
 	char expected[OFS_CHECK_VALUE_LEN];	/* "" when not one value */
 	char actual[OFS_CHECK_VALUE_LEN];
-	char why[256];				/* on failure (or warning), for an operator */
+	char why[1024];				/* on failure (or warning), for an operator */
 	int warn;				/* passed, with a warning in why */
 };
 

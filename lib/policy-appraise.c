@@ -29,16 +29,33 @@ static void short_hex(const uint8_t *d, char out[2 * SHORT_HEX + 4])
 
 /* Appends to c->why, as far as it goes. */
 __attribute__((format(printf, 2, 3)))
+/* "…" in UTF-8: what a reason cut short ends with. */
+#define ELLIPSIS	"\xe2\x80\xa6"
+
+/*
+ * Appends to the reason; one that no longer fits is cut after its last
+ * whole word and ends with an ellipsis, so that no digest or name is left
+ * half written.
+ */
 static void why_add(struct ofs_check *c, const char *fmt, ...)
 {
-	size_t n = strlen(c->why);
+	size_t n = strlen(c->why), cut;
 	va_list ap;
+	int w;
 
-	if (n + 1 >= sizeof(c->why))
+	if (n + sizeof(ELLIPSIS) >= sizeof(c->why))
 		return;
 	va_start(ap, fmt);
-	vsnprintf(c->why + n, sizeof(c->why) - n, fmt, ap);
+	w = vsnprintf(c->why + n, sizeof(c->why) - n, fmt, ap);
 	va_end(ap);
+	if (w < 0 || (size_t)w < sizeof(c->why) - n)
+		return;
+	cut = sizeof(c->why) - sizeof(ELLIPSIS);
+	while (cut > 0 && c->why[cut - 1] != ' ')
+		cut--;
+	while (cut > 0 && strchr(" ,;", c->why[cut - 1]))
+		cut--;
+	memcpy(c->why + cut, ELLIPSIS, sizeof(ELLIPSIS));
 }
 
 /* ---- freshness and identity ---- */

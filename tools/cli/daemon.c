@@ -103,6 +103,16 @@ static void print_verdict(struct json_object *verdict)
 		print_check(json_object_array_get_idx(checks, i));
 }
 
+static bool verdict_has_checks(struct json_object *p)
+{
+	struct json_object *verdict, *checks;
+
+	return json_object_object_get_ex(p, "verdict", &verdict) &&
+	       json_object_object_get_ex(verdict, "checks", &checks) &&
+	       json_object_is_type(checks, json_type_array) &&
+	       json_object_array_length(checks) > 0;
+}
+
 void cli_daemon_print_error(const char *error, struct json_object *p)
 {
 	const char *name = short_name(error), *id = or(cli_json_str(p, "id"), "?");
@@ -124,7 +134,10 @@ void cli_daemon_print_error(const char *error, struct json_object *p)
 		fprintf(stderr, "launch %s: the verifier could not be asked (%s): %s\n",
 			id, err, reason);
 	else if (!strcmp(name, "Refused"))
-		fprintf(stderr, "launch %s: the verifier refused it: %s\n", id, reason);
+		/* The verdict that follows names every failed check. */
+		fprintf(stderr, "launch %s: refused by the verifier%s%s\n", id,
+			verdict_has_checks(p) ? "" : ": ",
+			verdict_has_checks(p) ? "" : reason);
 	else if (!strcmp(name, "DeviceFailed"))
 		fprintf(stderr, "launch %s: the card failed at stage %s (%s, card status %s): %s\n",
 			id, stage, err, or(cli_json_str(p, "device_status"), "?"), reason);

@@ -292,9 +292,12 @@ static void end_stage(struct view *w, uint64_t now, const char *note)
 	}
 	cli_format_usec(now - w->stage_start, dur, sizeof(dur));
 	if (w->total) {
+		/* Progress replies are throttled: a short stage may have sent none. */
 		cli_format_bytes(w->total, bytes, sizeof(bytes));
-		cli_format_rate(w->done, now - w->stage_start, rate, sizeof(rate));
-		printf("%-10s %10s  %s, %s%s%s\n", w->stage, dur, bytes, rate,
+		if (w->done)
+			cli_format_rate(w->done, now - w->stage_start, rate, sizeof(rate));
+		printf("%-10s %10s  %s%s%s%s%s\n", w->stage, dur, bytes,
+		       w->done ? ", " : "", w->done ? rate : "",
 		       note ? ", " : "", note ? note : "");
 	} else {
 		printf("%-10s %10s%s%s\n", w->stage, dur, note ? "  " : "",
