@@ -5,6 +5,8 @@
  *   varlink.c      the socket and its connections (accept, read, write,
  *                  peer credentials, limits)
  *   api.c          the methods: dispatch, replies, launches followed
+ *   api-reply.c    the JSON of replies and errors: launches, their results
+ *                  and failures, GetInfo (pure: the tests call it directly)
  *   api-request.c  Launch's parameters checked into a secd_launch_request
  *                  (pure: the fuzzer links it alone)
  *
@@ -22,6 +24,8 @@
 #define SECD_API_CONNECTIONS_MAX	64
 /* Progress replies of one launch: at most ten a second. */
 #define SECD_API_PROGRESS_USEC		(100 * 1000)
+
+#define SECD_API_SERVICE_INTERFACE	"org.varlink.service"
 
 /* Our own error for a message that is not a Varlink call at all. */
 #define SECD_API_ERR_INVALID_CALL	OFS_VARLINK_INTERFACE ".InvalidCall"
@@ -86,15 +90,24 @@ void secd_api_conn_gone(struct secd_conn *c);
 /* The interface description served by GetInterfaceDescription. */
 const char *secd_api_interface_description(void);
 
+/* ---- api-reply.c ---- */
+
 /*
- * The members of a Launch, Status or List entry, and the reply or error
- * of an ended launch: pure functions of l, for the tests.
+ * The members of a Launch, Status or List entry, of a progress reply,
+ * and the reply or error of an ended launch: pure functions of l.  NULL
+ * only when out of memory.
  */
 json_object *secd_api_launch_json(const struct secd_launch *l);
+json_object *secd_api_progress_json(const struct secd_launch *l);
 json_object *secd_api_result_json(const struct secd_launch *l);
 /* The error name of an ended launch (NULL: it succeeded) and its parameters. */
 const char *secd_api_launch_error(const struct secd_launch *l,
 				  json_object **params);
+/* The error of a launch secd_launch_start() refused with err, and its parameters. */
+const char *secd_api_start_error(int err, unsigned int max_launches,
+				 json_object **params);
+/* GetInfo's reply. */
+json_object *secd_api_info_json(void);
 /* "EBADMSG" for -EBADMSG or EBADMSG; "E123" when the name is not known. */
 const char *secd_api_errno_name(int err, char buf[16]);
 

@@ -238,32 +238,74 @@ static int stage_measure(struct launch *x)
 
 /* ---- ATTEST ---- */
 
+/*
+ * A command that fills a buffer of ours: arg holds the buffer's address,
+ * its length (in: the room, out: what the card wrote or needs) and the
+ * card's status.
+ */
+struct filling_cmd {
+	const char *name;
+	int (*call)(int fd, void *arg);
+	void *arg;
+	__u64 *addr;
+	__u32 *len;
+	__u32 *device_status;
+};
+
+/*
+ * cmd into *buf of size bytes, or, when the card answers -ENOSPC (which
+ * leaves the session as it was), once more in the larger size it asks for,
+ * if that is one any blob may have.
+ */
+static int call_filling(struct launch *x, const struct filling_cmd *cmd,
+			uint32_t size, uint8_t **buf)
+{
+	int r = -ENOSPC, tries;
+
+	for (tries = 0; tries < 2 && r == -ENOSPC; tries++) {
+		uint8_t *grown = realloc(*buf, size);
+
+		if (!grown)
+			return secd_launch_fail(x->l, -ENOMEM, "out of memory for "
+						"the answer to %s", cmd->name);
+		*buf = grown;
+		*cmd->addr = (uintptr_t)grown;
+		*cmd->len = size;
+		r = cmd->call(x->sfd, cmd->arg);
+		if (*cmd->len <= size || *cmd->len > OFFLOAD_SEC_BLOB_MAX)
+			break;
+		size = *cmd->len;
+	}
+	return r ? device_fail(x, r, *cmd->device_status, cmd->name) : 0;
+}
+
+static int call_attest(int sfd, void *a)
+{
+	return ofs_session_attest(sfd, a);
+}
+
+static int call_get_chain(int fd, void *g)
+{
+	return ofs_device_get_chain(fd, g);
+}
+
 /* The signed report, in a buffer the size the card asks for. */
 static int get_report(struct launch *x)
 {
 	struct secd_launch_result *res = &x->l->result;
 	struct offload_sec_attest a = { 0 };
-	uint32_t size = OFS_REPORT_MAX;
-	int r, tries;
+	const struct filling_cmd cmd = {
+		.name = "ATTEST", .call = call_attest, .arg = &a,
+		.addr = &a.report, .len = &a.report_len,
+		.device_status = &a.device_status,
+	};
+	int r;
 
 	memcpy(a.nonce, x->nonce, sizeof(a.nonce));
 	memcpy(a.host_pub, x->host_pub, sizeof(a.host_pub));
-	for (tries = 0; tries < 2; tries++) {
-		uint8_t *buf = realloc(res->report, size);
-
-		if (!buf)
-			return secd_launch_fail(x->l, -ENOMEM, "out of memory for the report");
-		res->report = buf;
-		a.report = (uintptr_t)buf;
-		a.report_len = size;
-		r = ofs_session_attest(x->sfd, &a);
-		if (r != -ENOSPC)
-			break;
-		/* Unchanged session: ask again with the size it needs. */
-		size = a.report_len;
-	}
+	r = call_filling(x, &cmd, OFS_REPORT_MAX, &res->report);
 	if (r)
-		return device_fail(x, r, a.device_status, "ATTEST");
+		return r;
 	res->report_len = a.report_len;
 	return 0;
 }
@@ -273,24 +315,16 @@ static int get_chain(struct launch *x)
 {
 	struct secd_launch_result *res = &x->l->result;
 	struct offload_sec_get_chain g = { 0 };
-	uint32_t size = CHAIN_GUESS;
-	int r, tries;
+	const struct filling_cmd cmd = {
+		.name = "GET_CHAIN", .call = call_get_chain, .arg = &g,
+		.addr = &g.buf, .len = &g.buf_len,
+		.device_status = &g.device_status,
+	};
+	int r;
 
-	for (tries = 0; tries < 2; tries++) {
-		uint8_t *buf = realloc(res->chain, size);
-
-		if (!buf)
-			return secd_launch_fail(x->l, -ENOMEM, "out of memory for the chain");
-		res->chain = buf;
-		g.buf = (uintptr_t)buf;
-		g.buf_len = size;
-		r = ofs_device_get_chain(x->sfd, &g);
-		if (r != -ENOSPC)
-			break;
-		size = g.buf_len;
-	}
+	r = call_filling(x, &cmd, CHAIN_GUESS, &res->chain);
 	if (r)
-		return device_fail(x, r, g.device_status, "GET_CHAIN");
+		return r;
 	if (!g.deviceid_len || !g.alias_len ||
 	    (uint64_t)g.deviceid_len + g.alias_len != g.buf_len)
 		return secd_launch_fail(x->l, -EPROTO, "the card's certificate chain "
@@ -349,7 +383,12 @@ static const char *check_reason(json_object *root, const char *check)
 	return NULL;
 }
 
-/* "the verifier refused the launch: image (initrd digest ... not in ...)" */
+/*
+ * "the verifier refused the launch: image (initrd digest ... not in ...)".
+ * Should the checks fill why, the sentence with its prefix is longer than
+ * reason, so secd_launch_fail() cuts it at a word before why's own cut.
+ * The RAS's whole answer stays in result.ras_result_json.
+ */
 static int refusal(struct launch *x)
 {
 	json_object *root = json_tokener_parse(x->l->result.ras_result_json ?

@@ -125,13 +125,42 @@ int secd_launch_set_stage(struct secd_launch *l, enum secd_stage s)
 	return atomic_load(&l->cancel) ? -ECANCELED : 0;
 }
 
+void secd_reason_ellipsize(char *s, size_t size, size_t len)
+{
+	static const char ellipsis[] = "\xe2\x80\xa6";	/* U+2026 */
+	size_t room, end;
+
+	if (len < size || size < sizeof(ellipsis))
+		return;
+	/*
+	 * s[room] is the first byte dropped: a space there ends a word.  A
+	 * word longer than half the room (a list of digests without a space)
+	 * is cut where it must be, though not inside a UTF-8 character.
+	 */
+	room = size - sizeof(ellipsis);
+	for (end = room; end > room / 2 && s[end] != ' '; end--)
+		;
+	while (end > room / 2 && s[end - 1] == ' ')
+		end--;
+	if (end <= room / 2)
+		for (end = room; end > 0 && ((unsigned char)s[end] & 0xc0) == 0x80; end--)
+			;
+	memcpy(s + end, ellipsis, sizeof(ellipsis));
+}
+
+__attribute__((format(printf, 3, 0)))
 static void vfail(struct launch_entry *e, int err, const char *fmt, va_list ap)
 {
+	int len;
+
 	pthread_mutex_lock(&e->fail_lock);
 	if (!e->l.error) {
 		e->l.error = err < 0 ? err : -EIO;
 		e->l.failed_stage = (enum secd_stage)atomic_load(&e->l.stage);
-		vsnprintf(e->l.reason, sizeof(e->l.reason), fmt, ap);
+		len = vsnprintf(e->l.reason, sizeof(e->l.reason), fmt, ap);
+		if (len > 0)
+			secd_reason_ellipsize(e->l.reason, sizeof(e->l.reason),
+					      (size_t)len);
 	}
 	pthread_mutex_unlock(&e->fail_lock);
 }

@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
 #include "ofs-http.h"
+#include "ofs-json.h"
 #include "ofs-util.h"
 #include "secd.h"
 
@@ -77,23 +77,11 @@ static int post(struct secd_ras_call *call, const char *url, const char *json,
 static struct json_object *parse_object(const struct ofs_http_result *res)
 {
 	struct json_object *doc;
-	struct json_tokener *tok;
-	size_t end;
 
-	if (!res->len || res->len > ANSWER_MAX || memchr(res->body, '\0', res->len))
+	if (!res->len || res->len > ANSWER_MAX ||
+	    ofs_json_parse(res->body, res->len, JSON_TOKENER_DEFAULT_DEPTH, &doc, NULL))
 		return NULL;
-	tok = json_tokener_new();
-	if (!tok)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	doc = json_tokener_parse_ex(tok, res->body, (int)res->len);
-	end = json_tokener_get_parse_end(tok);
-	if (json_tokener_get_error(tok) != json_tokener_success)
-		doc = (json_object_put(doc), NULL);
-	json_tokener_free(tok);
-	while (doc && end < res->len && strchr(" \t\r\n", res->body[end]))
-		end++;
-	if (doc && (end < res->len || !json_object_is_type(doc, json_type_object)))
+	if (!json_object_is_type(doc, json_type_object))
 		doc = (json_object_put(doc), NULL);
 	return doc;
 }
@@ -172,61 +160,38 @@ int secd_ras_call_challenge(struct secd_ras_call *call,
 	return r;
 }
 
-/* RFC 4648 base64 with padding, NUL-ended; free() it. */
-static char *base64(const uint8_t *data, size_t len)
-{
-	char *out;
-
-	if (len > (size_t)INT32_MAX / 2)
-		return NULL;
-	out = malloc(4 * ((len + 2) / 3) + 1);
-	if (out)
-		EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	return out;
-}
-
-/* Strict: the alphabet, padded to a multiple of 4, '=' only at the end. */
+/* Strict base64 (ofs_base64_decode) into a buffer of its own. */
 static int unbase64(const char *in, uint8_t **out, size_t *len)
 {
-	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				       "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = strlen(in), pad = 0, i;
+	size_t n = strlen(in);
 	uint8_t *buf;
-	int got;
+	ssize_t got;
 
-	if (!n || n % 4 || n > (size_t)INT32_MAX)
+	if (!n)
 		return -EBADMSG;
-	while (pad < 2 && in[n - 1 - pad] == '=')
-		pad++;
-	for (i = 0; i < n - pad; i++)
-		if (!in[i] || !strchr(alphabet, in[i]))
-			return -EBADMSG;
 	buf = malloc(n / 4 * 3 + 1);
 	if (!buf)
 		return -ENOMEM;
-	got = EVP_DecodeBlock(buf, (const unsigned char *)in, (int)n);
-	if (got < 0 || (size_t)got != n / 4 * 3) {
+	got = ofs_base64_decode(in, n, buf, n / 4 * 3 + 1);
+	if (got < 0) {
 		free(buf);
-		return -EBADMSG;
+		return (int)got;
 	}
 	*out = buf;
-	*len = (size_t)got - pad;
+	*len = (size_t)got;
 	return 0;
 }
 
-static char *attest_request(const uint8_t nonce[OFS_NONCE_LEN],
-			    const uint8_t *report, size_t report_len,
-			    const uint8_t *deviceid, size_t deviceid_len,
-			    const uint8_t *alias, size_t alias_len)
+static char *attest_request(const struct secd_ras_attestation *a)
 {
 	char hex[2 * OFS_NONCE_LEN + 1], *b_report, *b_id, *b_alias, *text = NULL;
 	struct json_object *o = json_object_new_object();
 	struct json_object *chain = json_object_new_array();
 
-	ofs_hex(nonce, OFS_NONCE_LEN, hex);
-	b_report = base64(report, report_len);
-	b_id = base64(deviceid, deviceid_len);
-	b_alias = base64(alias, alias_len);
+	ofs_hex(a->nonce, OFS_NONCE_LEN, hex);
+	b_report = ofs_base64_encode(a->report, a->report_len);
+	b_id = ofs_base64_encode(a->deviceid, a->deviceid_len);
+	b_alias = ofs_base64_encode(a->alias, a->alias_len);
 	if (o && chain && b_report && b_id && b_alias &&
 	    !json_object_array_add(chain, json_object_new_string(b_id)) &&
 	    !json_object_array_add(chain, json_object_new_string(b_alias)) &&
@@ -265,12 +230,11 @@ static void failed_checks(struct json_object *doc, char *out, size_t size)
 }
 
 static int take_confirmation(struct secd_ras_call *call, const char *url,
-			     struct json_object *doc, uint8_t **confirmation,
-			     size_t *confirmation_len)
+			     struct json_object *doc, struct secd_ras_attestation *a)
 {
 	const char *b64 = member_string(doc, "confirmation");
 
-	if (!b64 || unbase64(b64, confirmation, confirmation_len))
+	if (!b64 || unbase64(b64, &a->confirmation, &a->confirmation_len))
 		return fail(call, -EPROTO, "RAS %s: HTTP 200 without a base64 "
 			    "confirmation", url);
 	return 0;
@@ -278,8 +242,7 @@ static int take_confirmation(struct secd_ras_call *call, const char *url,
 
 static int read_attest_answer(struct secd_ras_call *call, const char *url,
 			      const struct ofs_http_result *res,
-			      uint8_t **confirmation, size_t *confirmation_len,
-			      char **result_json)
+			      struct secd_ras_attestation *a)
 {
 	struct json_object *doc;
 	char checks[256];
@@ -291,53 +254,46 @@ static int read_attest_answer(struct secd_ras_call *call, const char *url,
 	if (!doc)
 		return not_json(call, url, res->status);
 	if (res->status == 200) {
-		r = take_confirmation(call, url, doc, confirmation, confirmation_len);
+		r = take_confirmation(call, url, doc, a);
 	} else {
 		failed_checks(doc, checks, sizeof(checks));
 		r = fail(call, -EACCES, "RAS %s refused the launch (verdict %s)%s",
 			 url, member_string(doc, "verdict") ?: "missing", checks);
 	}
 	json_object_put(doc);
-	*result_json = strdup(res->body);
-	if (!*result_json) {
+	a->result_json = strdup(res->body);
+	if (!a->result_json) {
 		if (!r) {
-			free(*confirmation);
-			*confirmation = NULL;
+			free(a->confirmation);
+			a->confirmation = NULL;
+			a->confirmation_len = 0;
 		}
 		r = -ENOMEM;
 	}
 	return r;
 }
 
-int secd_ras_call_attest(struct secd_ras_call *call,
-			 const uint8_t nonce[OFS_NONCE_LEN],
-			 const uint8_t *report, size_t report_len,
-			 const uint8_t *deviceid, size_t deviceid_len,
-			 const uint8_t *alias, size_t alias_len,
-			 uint8_t **confirmation, size_t *confirmation_len,
-			 char **result_json)
+int secd_ras_call_attest(struct secd_ras_call *call, struct secd_ras_attestation *a)
 {
 	struct ofs_http_result res;
 	char url[4200], *body;
 	int r;
 
-	*confirmation = NULL;
-	*confirmation_len = 0;
-	*result_json = NULL;
+	a->confirmation = NULL;
+	a->confirmation_len = 0;
+	a->result_json = NULL;
 	call->reason[0] = '\0';
 	r = endpoint(call, "/v1/attest", url, sizeof(url));
 	if (r)
 		return r;
-	body = attest_request(nonce, report, report_len, deviceid, deviceid_len,
-			      alias, alias_len);
+	body = attest_request(a);
 	if (!body)
 		return fail(call, -ENOMEM, "out of memory for the attestation request");
 	r = post(call, url, body, OFS_HTTP_RETRY_UNSENT, &res);
 	free(body);
 	if (r)
 		return r;
-	r = read_attest_answer(call, url, &res, confirmation, confirmation_len,
-			       result_json);
+	r = read_attest_answer(call, url, &res, a);
 	ofs_http_result_free(&res);
 	return r;
 }
@@ -360,10 +316,17 @@ int secd_ras_attest(struct secd_launch *l, const struct secd_config *c,
 		    char **result_json)
 {
 	struct secd_ras_call call = { .config = c, .cancel = &l->cancel };
-	int r = secd_ras_call_attest(&call, nonce, report, report_len, deviceid,
-				     deviceid_len, alias, alias_len, confirmation,
-				     confirmation_len, result_json);
+	struct secd_ras_attestation a = {
+		.nonce = nonce,
+		.report = report, .report_len = report_len,
+		.deviceid = deviceid, .deviceid_len = deviceid_len,
+		.alias = alias, .alias_len = alias_len,
+	};
+	int r = secd_ras_call_attest(&call, &a);
 
+	*confirmation = a.confirmation;
+	*confirmation_len = a.confirmation_len;
+	*result_json = a.result_json;
 	/* A refusal is the engine's to report, with the RAS's answer. */
 	if (r && r != -EACCES)
 		return secd_launch_fail(l, r, "%s", call.reason);

@@ -142,41 +142,17 @@ static int read_dir_file(struct secd_repo_job *j, const char *name, size_t max,
 			 char **out, size_t *len)
 {
 	char path[sizeof(j->src.base) + 64];
-	size_t size = 0;
-	ssize_t n = 0;
-	char *buf;
-	int fd, r = 0;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/%s", j->src.base, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return secd_repo_fail(j, errno == ENOENT ? -ENODATA : -errno,
-				      "repository %s: %m", path);
-	buf = malloc(max + 2);
-	while (buf && size <= max) {
-		n = read(fd, buf + size, max + 1 - size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		size += (size_t)n;
-	}
-	if (!buf)
-		r = -ENOMEM;
-	else if (n < 0)
-		r = secd_repo_fail(j, -errno, "repository %s: %m", path);
-	else if (size > max)
-		r = secd_repo_fail(j, -E2BIG, "repository %s: larger than %zu bytes",
-				   path, max);
-	close(fd);
-	if (r) {
-		free(buf);
+	r = ofs_read_file(path, max, out, len);
+	if (!r || r == -ENOMEM)
 		return r;
-	}
-	buf[size] = '\0';
-	*out = buf;
-	*len = size;
-	return 0;
+	if (r == -E2BIG)
+		return secd_repo_fail(j, r, "repository %s: larger than %zu bytes",
+				      path, max);
+	return secd_repo_fail(j, r == -ENOENT ? -ENODATA : r, "repository %s: %s",
+			      path, strerror(-r));
 }
 
 static int fetch_member(struct secd_repo_job *j, const char *name, size_t max,

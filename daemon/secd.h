@@ -16,6 +16,8 @@
  *                 mapped onto the manager
  *   api-request.c Launch's parameters checked (api.h: what varlink.c,
  *                 api.c and their tests share)
+ *   api-reply.c   a launch as reply or error JSON: results, verdicts,
+ *                 failures, progress
  *   manager.c     the table of launches: ids, limits, worker threads, their
  *                 completions delivered back on the event loop
  *   launch.c      one launch, start to finish, on its own worker thread
@@ -128,6 +130,8 @@ enum secd_outcome {
 const char *secd_outcome_name(enum secd_outcome o);
 
 #define SECD_LAUNCH_ID_LEN	16	/* hex of 8 random bytes */
+/* Longest reason a launch (or one of its steps) gives, NUL included. */
+#define SECD_REASON_MAX		2048
 
 /* What a caller asks for (api.c fills it, the manager copies it). */
 struct secd_launch_request {
@@ -187,7 +191,11 @@ struct secd_launch {
 	int error;			/* negative errno */
 	enum secd_stage failed_stage;
 	uint32_t device_status;		/* enum offload_sec_device_status */
-	char reason[512];		/* one sentence, for people */
+	/*
+	 * One sentence, for people: room for the RAS naming every failed
+	 * check; cut longer ones at a word, ending in "…".
+	 */
+	char reason[SECD_REASON_MAX];
 	struct secd_launch_result result;
 
 	/* Manager bookkeeping. */
@@ -240,6 +248,12 @@ int secd_launch_set_stage(struct secd_launch *l, enum secd_stage s);
 /* Worker side: fails the launch with a sentence for people; returns err. */
 int secd_launch_fail(struct secd_launch *l, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * s holds the first size - 1 bytes of a text len bytes long, as snprintf
+ * leaves it: when that is not all of it, ends it at the last word that
+ * fits, followed by "…", rather than in the middle of one.
+ */
+void secd_reason_ellipsize(char *s, size_t size, size_t len);
 /*
  * Worker side, last: closes the current stage's clock, stamps ended_usec
  * and publishes the outcome (a release store: what the worker wrote
@@ -299,7 +313,7 @@ struct secd_repo_fetch {
 	_Atomic uint64_t *progress_done, *progress_total;
 	int (*set_stage)(void *userdata, enum secd_stage s);
 	void *userdata;
-	char reason[512];
+	char reason[SECD_REASON_MAX];
 };
 
 int secd_repo_fetch_image(struct secd_repo_fetch *f, struct secd_image *out);
@@ -327,23 +341,28 @@ int secd_ras_attest(struct secd_launch *l, const struct secd_config *c,
 
 /*
  * The same two calls without a launch (tests, tools): RAS.* from config,
- * a sentence in reason on failure (also for a 403).
+ * a sentence in reason on failure (also for a 403).  The launch versions
+ * above are these with the launch's cancel flag and secd_launch_fail().
  */
 struct secd_ras_call {
 	const struct secd_config *config;
 	atomic_bool *cancel;		/* may be NULL */
-	char reason[512];
+	char reason[SECD_REASON_MAX];
+};
+
+/* What POST /v1/attest sends, and what secd_ras_call_attest() sets. */
+struct secd_ras_attestation {
+	const uint8_t *nonce;		/* OFS_NONCE_LEN bytes */
+	const uint8_t *report, *deviceid, *alias;
+	size_t report_len, deviceid_len, alias_len;
+	uint8_t *confirmation;		/* malloc'd; NULL unless 200 */
+	size_t confirmation_len;
+	char *result_json;		/* malloc'd: the whole 200 or 403 answer */
 };
 
 int secd_ras_call_challenge(struct secd_ras_call *call,
 			    uint8_t nonce[OFS_NONCE_LEN]);
-int secd_ras_call_attest(struct secd_ras_call *call,
-			 const uint8_t nonce[OFS_NONCE_LEN],
-			 const uint8_t *report, size_t report_len,
-			 const uint8_t *deviceid, size_t deviceid_len,
-			 const uint8_t *alias, size_t alias_len,
-			 uint8_t **confirmation, size_t *confirmation_len,
-			 char **result_json);
+int secd_ras_call_attest(struct secd_ras_call *call, struct secd_ras_attestation *a);
 
 /* ---- varlink.c + api.c: the API socket ---- */
 

@@ -6,13 +6,15 @@
  * as its payload; it lives in its own file so that the manifest stays
  * plain JSON, and a verifier accepts it only when that payload is byte for
  * byte the manifest next to it.  Component files are opened with
- * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): even a signed manifest
+ * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), or where a seccomp filter
+ * refuses openat2 by a walk with the same rules: even a signed manifest
  * cannot make a verifier read outside the repository.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,21 +165,113 @@ int ofs_manifest_save(const char *dir, const struct ofs_manifest *m,
 	return r;
 }
 
+static bool walk_only;
+
+void ofs_manifest_test_walk_only(bool on)
+{
+	walk_only = on;
+}
+
+static bool dot_or_dotdot(const char *name, size_t len)
+{
+	return (len == 1 && name[0] == '.') ||
+	       (len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+/* A directory name below fd, given as the link itself if it is one. */
+static int walk_into(int fd, const char *name, size_t len)
+{
+	char part[OFS_MANIFEST_PATH_MAX + 1];
+	struct stat st;
+	int next;
+
+	if (!len || len >= sizeof(part) || dot_or_dotdot(name, len))
+		return -EXDEV;
+	memcpy(part, name, len);
+	part[len] = '\0';
+	next = openat(fd, part, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (next < 0)
+		return -errno;
+	if (fstat(next, &st)) {
+		close(next);
+		return -EIO;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		close(next);
+		return S_ISLNK(st.st_mode) ? -ELOOP : -ENOTDIR;
+	}
+	return next;
+}
+
+/*
+ * What openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) guarantees, one name
+ * at a time: no ".", "..", empty name or symlink anywhere.  Directories
+ * are opened O_PATH | O_NOFOLLOW, which yields a link itself rather than
+ * its target, so that fstat() tells a symlink (-ELOOP, as openat2 says)
+ * from a file (-ENOTDIR) with no window in between.
+ */
+static int walk_beneath(int dfd, const char *path, int flags)
+{
+	const char *name = path, *slash;
+	int fd, next;
+
+	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	for (; (slash = strchr(name, '/')); name = slash + 1) {
+		next = walk_into(fd, name, (size_t)(slash - name));
+		close(fd);
+		if (next < 0)
+			return next;
+		fd = next;
+	}
+	if (!*name || dot_or_dotdot(name, strlen(name)))
+		next = -EXDEV;
+	else if ((next = openat(fd, name, flags | O_NOFOLLOW)) < 0)
+		next = -errno;
+	close(fd);
+	return next;
+}
+
+static int sys_openat2(int dfd, const char *path, const struct open_how *how)
+{
+	int fd = (int)syscall(SYS_openat2, dfd, path, how, sizeof(*how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * openat2() where the kernel and the seccomp filter allow it.  systemd's
+ * RestrictSUIDSGID= (implied by DynamicUser=) answers it with ENOSYS, as a
+ * filter cannot look into struct open_how; other filters say EPERM.
+ * O_NONBLOCK: a FIFO planted in the repository must not hang the open.
+ */
 static int open_beneath(const char *dir, const char *path)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
 	};
-	int dfd, fd, saved;
+	int dfd, fd;
 
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
-	saved = errno;
+	fd = walk_only ? -ENOSYS : sys_openat2(dfd, path, &how);
+	if (fd == -ENOSYS || fd == -EPERM)
+		fd = walk_beneath(dfd, path, (int)how.flags);
 	close(dfd);
-	return fd < 0 ? -saved : fd;
+	return fd;
+}
+
+/* Readers of a component expect a blocking fd; O_NONBLOCK was for open. */
+static int clear_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK))
+		return -errno;
+	return 0;
 }
 
 int ofs_manifest_open_component(const char *dir, const char *path,
@@ -185,7 +279,7 @@ int ofs_manifest_open_component(const char *dir, const char *path,
 {
 	struct ofs_manifest_error dummy;
 	struct stat st;
-	int fd;
+	int fd, r;
 
 	err = err_or(err, &dummy);
 	if (ofs_manifest_path_valid(path))
@@ -198,6 +292,11 @@ int ofs_manifest_open_component(const char *dir, const char *path,
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return fail(err, -EINVAL, "%s: not a regular file", path);
+	}
+	r = clear_nonblock(fd);
+	if (r) {
+		close(fd);
+		return fail(err, r, "%s: %s", path, strerror(-r));
 	}
 	return fd;
 }

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "ofs-json.h"
 #include "ofs-manifest.h"
 #include "ofs-util.h"
 
@@ -343,11 +344,9 @@ int ofs_manifest_parse(const char *text, size_t len, struct ofs_manifest **out,
 {
 	struct ofs_manifest_error dummy;
 	struct mctx c = { .err = err ? err : &dummy };
-	struct json_tokener *tok;
+	struct ofs_json_error jerr;
 	struct json_object *doc;
 	struct ofs_manifest *m;
-	enum json_tokener_error e;
-	size_t end;
 	int r;
 
 	memset(c.err, 0, sizeof(*c.err));
@@ -357,27 +356,17 @@ int ofs_manifest_parse(const char *text, size_t len, struct ofs_manifest **out,
 		fail(&c, "larger than %d bytes", OFS_MANIFEST_MAX_SIZE);
 		return c.err->err = -E2BIG;
 	}
-	if (memchr(text, '\0', len))
+	r = ofs_json_parse(text, len, JSON_TOKENER_DEFAULT_DEPTH, &doc, &jerr);
+	if (r == -ENOMEM)
+		return r;
+	if (jerr.fault == OFS_JSON_NUL)
 		return fail(&c, "NUL byte in the document");
-	tok = json_tokener_new();
-	if (!tok)
-		return -ENOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	doc = json_tokener_parse_ex(tok, text, (int)len);
-	e = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!doc || e != json_tokener_success) {
-		json_object_put(doc);
-		return fail(&c, "not JSON: %s", e == json_tokener_continue ?
-			    "the document ends early" : json_tokener_error_desc(e));
-	}
-	while (end < len && strchr(" \t\r\n", text[end]))
-		end++;
-	if (end < len) {
-		json_object_put(doc);
+	if (jerr.fault == OFS_JSON_TRAILING)
 		return fail(&c, "text after the document");
-	}
+	if (jerr.fault == OFS_JSON_TRUNCATED)
+		return fail(&c, "not JSON: the document ends early");
+	if (r)
+		return fail(&c, "not JSON: %s", jerr.detail);
 	m = calloc(1, sizeof(*m));
 	r = m ? parse_doc(&c, doc, m) : -ENOMEM;
 	json_object_put(doc);

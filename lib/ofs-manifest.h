@@ -21,6 +21,7 @@
 #ifndef OFS_MANIFEST_H
 #define OFS_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
@@ -109,6 +110,13 @@ int ofs_manifest_save(const char *dir, const struct ofs_manifest *m,
  */
 int ofs_manifest_open_component(const char *dir, const char *path,
 				struct ofs_manifest_error *err);
+/*
+ * For tests: resolve component paths by the openat() walk that stands in
+ * for openat2() where a seccomp filter refuses it (as systemd's
+ * RestrictSUIDSGID= does), as if openat2() were always refused.  Set it
+ * before any thread opens components.
+ */
+void ofs_manifest_test_walk_only(bool on);
 /*
  * Flat SHA-256 and size of the regular file path, relative to dir and
  * resolved beneath it (no symlinks, no "..").

@@ -8,17 +8,15 @@
  * must not be misled).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 #include <openssl/sha.h>
 
+#include "ofs-json.h"
 #include "ofs-policy.h"
 #include "ofs-util.h"
 
@@ -720,35 +718,34 @@ static const struct member policy_members[] = {
 
 /* ---- entry points ---- */
 
+static int too_large(struct ofs_policy_error *err, const char *name)
+{
+	snprintf(err->what, sizeof(err->what), "%s: larger than %d bytes", name,
+		 OFS_POLICY_MAX_SIZE);
+	return err->err = -E2BIG;
+}
+
 static int tokenize(struct pctx *c, struct json_object **out)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *o;
-	enum json_tokener_error e;
-	const char *end;
+	struct ofs_json_error err;
+	int r = ofs_json_parse(c->text, (size_t)(c->end - c->text),
+			       JSON_TOKENER_DEFAULT_DEPTH, out, &err);
+	unsigned int line = line_of(c->text, c->text + err.offset);
 
-	if (!tok)
-		return -ENOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, c->text, (int)(c->end - c->text));
-	e = json_tokener_get_error(tok);
-	end = c->text + json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!o || e != json_tokener_success) {
-		json_object_put(o);
-		if (e == json_tokener_continue)
-			return fail_at(c, line_of(c->text, c->end),
-				       "the document ends early");
-		return fail_at(c, line_of(c->text, end), "not JSON: %s",
-			       json_tokener_error_desc(e));
+	if (r == -ENOMEM)
+		return r;
+	switch (err.fault) {
+	case OFS_JSON_OK:
+		return 0;
+	case OFS_JSON_NUL:
+		return fail_at(c, line, "NUL byte in the document");
+	case OFS_JSON_TRUNCATED:
+		return fail_at(c, line, "the document ends early");
+	case OFS_JSON_TRAILING:
+		return fail_at(c, line, "text after the document");
+	default:
+		return fail_at(c, line, "not JSON: %s", err.detail);
 	}
-	if (ws(end, c->end) != c->end) {
-		json_object_put(o);
-		return fail_at(c, line_of(c->text, end),
-			       "text after the document");
-	}
-	*out = o;
-	return 0;
 }
 
 int ofs_policy_parse(const char *text, size_t len, const char *name,
@@ -766,14 +763,8 @@ int ofs_policy_parse(const char *text, size_t len, const char *name,
 		return -EINVAL;
 	if (!c.name)
 		c.name = "policy";
-	if (len > OFS_POLICY_MAX_SIZE) {
-		snprintf(c.err->what, sizeof(c.err->what), "%s: larger than %d bytes",
-			 c.name, OFS_POLICY_MAX_SIZE);
-		return c.err->err = -E2BIG;
-	}
-	if (memchr(text, '\0', len))
-		return fail_at(&c, line_of(text, memchr(text, '\0', len)),
-			       "NUL byte in the document");
+	if (len > OFS_POLICY_MAX_SIZE)
+		return too_large(c.err, c.name);
 	c.p = calloc(1, sizeof(*c.p));
 	if (!c.p)
 		return -ENOMEM;
@@ -802,43 +793,6 @@ int ofs_policy_parse(const char *text, size_t len, const char *name,
 	return 0;
 }
 
-static int read_bounded(const char *path, char **out, size_t *len)
-{
-	size_t size = 0, cap = 0;
-	char *buf = NULL, *grown;
-	ssize_t n;
-	int fd, r = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	do {
-		if (size == cap) {
-			cap = cap ? 2 * cap : 16384;
-			grown = realloc(buf, cap + 1);
-			if (!grown) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = grown;
-		}
-		n = read(fd, buf + size, cap - size);
-		if (n < 0 && errno != EINTR)
-			r = -errno;
-		else if (n > 0)
-			size += (size_t)n;
-	} while (!r && n != 0 && size <= OFS_POLICY_MAX_SIZE);
-	close(fd);
-	if (r) {
-		free(buf);
-		return r;
-	}
-	buf[size] = '\0';
-	*out = buf;
-	*len = size;
-	return 0;
-}
-
 int ofs_policy_load(const char *path, struct ofs_policy **out,
 		    struct ofs_policy_error *err)
 {
@@ -850,7 +804,9 @@ int ofs_policy_load(const char *path, struct ofs_policy **out,
 	if (!err)
 		err = &dummy;
 	memset(err, 0, sizeof(*err));
-	r = read_bounded(path, &text, &len);
+	r = ofs_read_file(path, OFS_POLICY_MAX_SIZE, &text, &len);
+	if (r == -E2BIG)
+		return too_large(err, path);
 	if (r) {
 		snprintf(err->what, sizeof(err->what), "%s: %s", path, strerror(-r));
 		return err->err = r;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ofs-json.h"
 #include "ofs-varlink.h"
 #include "varlink-internal.h"
 
@@ -88,44 +89,31 @@ static bool method_name_valid(const char *s)
 json_object *ofs_varlink_parse_json(const char *text, size_t len, char *why,
 				    size_t why_size)
 {
-	struct json_tokener *tok;
-	enum json_tokener_error e;
+	struct ofs_json_error err;
 	json_object *doc;
-	size_t end;
+	int r;
 
-	if (len > OFS_VARLINK_MSG_MAX || memchr(text, '\0', len)) {
+	if (len > OFS_VARLINK_MSG_MAX) {
 		why_fail(why, why_size, "not a Varlink message");
 		return NULL;
 	}
-	tok = json_tokener_new_ex(JSON_DEPTH_MAX);
-	if (!tok) {
+	r = ofs_json_parse(text, len, JSON_DEPTH_MAX, &doc, &err);
+	if (r == -ENOMEM)
 		why_fail(why, why_size, "out of memory");
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	doc = json_tokener_parse_ex(tok, text, (int)len);
-	e = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!doc || e != json_tokener_success) {
-		json_object_put(doc);
-		why_fail(why, why_size, "not JSON: %s", e == json_tokener_continue ?
-			 "the message ends early" : json_tokener_error_desc(e));
-		return NULL;
-	}
-	while (end < len && strchr(" \t\r\n", text[end]))
-		end++;
-	if (end < len) {
-		json_object_put(doc);
+	else if (err.fault == OFS_JSON_NUL)
+		why_fail(why, why_size, "not a Varlink message");
+	else if (err.fault == OFS_JSON_TRAILING)
 		why_fail(why, why_size, "text after the JSON object");
-		return NULL;
-	}
-	if (!json_object_is_type(doc, json_type_object)) {
-		json_object_put(doc);
+	else if (err.fault == OFS_JSON_TRUNCATED)
+		why_fail(why, why_size, "not JSON: the message ends early");
+	else if (r)
+		why_fail(why, why_size, "not JSON: %s", err.detail);
+	else if (!json_object_is_type(doc, json_type_object))
 		why_fail(why, why_size, "not a JSON object");
-		return NULL;
-	}
-	return doc;
+	else
+		return doc;
+	json_object_put(doc);
+	return NULL;
 }
 
 static int call_method(struct ofs_varlink_call *call, json_object *val,

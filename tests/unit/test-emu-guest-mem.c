@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Guest memory: bus address checks, scatter-gather list walking, and the
- * mapping of a real RAM file.
+ * Guest memory: bus address checks, the pc machine's RAM around the PCI
+ * hole, scatter-gather list walking, and the mapping of a real RAM file
+ * up to the largest size.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "emu-test.h"
 
@@ -92,6 +94,93 @@ static void range_empty_memory(void **state)
 	emu_guest_mem_init_buffer(&gm, NULL, 0);
 	assert_int_equal(emu_guest_mem_range(&gm, 0, 1, &p), -EFAULT);
 	assert_int_equal(emu_guest_mem_range(&gm, 0x100000, 8, &p), -EFAULT);
+}
+
+#define GiB	(1ULL << 30)
+
+/*
+ * Address space for size bytes of guest RAM, never touched: the layout
+ * tests only compare pointers.
+ */
+static void layout(struct emu_guest_mem *gm, uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		       MAP_NORESERVE, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	emu_guest_mem_init_buffer(gm, p, size);
+}
+
+static void unlayout(struct emu_guest_mem *gm)
+{
+	munmap(gm->base, gm->size);
+}
+
+/* The file offset at bus address addr, or -1 for -EFAULT. */
+static int64_t offset_of(const struct emu_guest_mem *gm, uint64_t addr,
+			 uint64_t len)
+{
+	uint8_t *p;
+
+	if (emu_guest_mem_range(gm, addr, len, &p))
+		return -1;
+	return p - gm->base;
+}
+
+/* Under 3.5 GiB, the pc machine puts all of RAM below the PCI hole. */
+static void layout_below_split(void **state)
+{
+	struct emu_guest_mem gm;
+	uint64_t size = 0xe0000000ULL - 4096;
+
+	(void)state;
+	layout(&gm, size);
+	assert_int_equal(gm.low_size, size);
+	assert_int_equal(offset_of(&gm, size - 1, 1), size - 1);
+	assert_int_equal(offset_of(&gm, 0x100000, size - 0x100000), 0x100000);
+	assert_int_equal(offset_of(&gm, size, 1), -1);
+	assert_int_equal(offset_of(&gm, 4 * GiB, 1), -1);
+	unlayout(&gm);
+}
+
+/* From 3.5 GiB: 3 GiB below the hole, the rest from 4 GiB. */
+static void layout_split(void **state)
+{
+	struct emu_guest_mem gm;
+
+	(void)state;
+	layout(&gm, 4 * GiB);
+	assert_int_equal(gm.low_size, 3 * GiB);
+	assert_int_equal(offset_of(&gm, 3 * GiB - 1, 1), 3 * GiB - 1);
+	assert_int_equal(offset_of(&gm, 4 * GiB, 1), 3 * GiB);
+	assert_int_equal(offset_of(&gm, 4 * GiB, GiB), 3 * GiB);
+	assert_int_equal(offset_of(&gm, 5 * GiB - 1, 1), 4 * GiB - 1);
+	/* The PCI hole, ranges that cross into it or out of RAM above. */
+	assert_int_equal(offset_of(&gm, 3 * GiB, 1), -1);
+	assert_int_equal(offset_of(&gm, 4 * GiB - 1, 1), -1);
+	assert_int_equal(offset_of(&gm, 3 * GiB - 4096, 8192), -1);
+	assert_int_equal(offset_of(&gm, 4 * GiB - 1, 2), -1);
+	assert_int_equal(offset_of(&gm, 3 * GiB - 1, GiB + 2), -1);
+	assert_int_equal(offset_of(&gm, 4 * GiB, GiB + 1), -1);
+	assert_int_equal(offset_of(&gm, 5 * GiB, 1), -1);
+	/* The legacy hole and the sums that would wrap, as before. */
+	assert_int_equal(offset_of(&gm, 0xa0000, 1), -1);
+	assert_int_equal(offset_of(&gm, UINT64_MAX, 1), -1);
+	assert_int_equal(offset_of(&gm, 4 * GiB, UINT64_MAX), -1);
+	assert_int_equal(offset_of(&gm, UINT64_MAX - GiB, 2 * GiB), -1);
+	unlayout(&gm);
+}
+
+static void layout_max(void **state)
+{
+	struct emu_guest_mem gm;
+
+	(void)state;
+	layout(&gm, EMU_GUEST_RAM_MAX);
+	assert_int_equal(offset_of(&gm, 17 * GiB - 1, 1), 16 * GiB - 1);
+	assert_int_equal(offset_of(&gm, 17 * GiB, 1), -1);
+	assert_int_equal(offset_of(&gm, 16 * GiB, GiB + 1), -1);
+	unlayout(&gm);
 }
 
 static int walk(struct fake *f, uint64_t list_addr, uint32_t nents,
@@ -282,6 +371,38 @@ static void map_file(void **state)
 	assert_int_equal(emu_guest_mem_map_file(&gm, path), -ENOENT);
 }
 
+/*
+ * A RAM file of the largest size maps (sparse: nothing is written but a
+ * byte); a device write above the PCI hole lands where QEMU keeps that
+ * RAM in the file; one page more is refused.
+ */
+static void map_file_max(void **state)
+{
+	struct emu_guest_mem gm;
+	uint8_t *p, byte = 0;
+	char path[4096];
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/offload-sec-emu-ram-XXXXXX",
+		 fake_tmpdir());
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	assert_int_equal(ftruncate(fd, (off_t)EMU_GUEST_RAM_MAX), 0);
+	assert_int_equal(emu_guest_mem_map_file(&gm, path), 0);
+	assert_int_equal(gm.size, EMU_GUEST_RAM_MAX);
+	assert_int_equal(emu_guest_mem_range(&gm, 4 * GiB + 5, 1, &p), 0);
+	*p = 0xa5;
+	assert_int_equal(pread(fd, &byte, 1, (off_t)(3 * GiB + 5)), 1);
+	assert_int_equal(byte, 0xa5);
+	emu_guest_mem_release(&gm);
+	assert_int_equal(ftruncate(fd, (off_t)EMU_GUEST_RAM_MAX + 4096), 0);
+	assert_int_equal(emu_guest_mem_map_file(&gm, path), -EFBIG);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +411,9 @@ int main(void)
 		cmocka_unit_test(range_overflow),
 		cmocka_unit_test(range_legacy_hole),
 		cmocka_unit_test(range_empty_memory),
+		cmocka_unit_test(layout_below_split),
+		cmocka_unit_test(layout_split),
+		cmocka_unit_test(layout_max),
 		cmocka_unit_test(walk_segments_in_order),
 		cmocka_unit_test(walk_empty),
 		cmocka_unit_test(walk_list_outside_ram),
@@ -303,6 +427,7 @@ int main(void)
 		cmocka_unit_test(walk_sum_mismatch),
 		cmocka_unit_test(walk_callback_error_stops),
 		cmocka_unit_test(map_file),
+		cmocka_unit_test(map_file_max),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);

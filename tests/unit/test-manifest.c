@@ -4,9 +4,11 @@
  * parse rejection, signing and verification (another key, a tampered
  * manifest or signature, tampered component files, a symlink out of the
  * repository, a rollback), and the offload-ras policy generated from it,
- * loaded by the policy parser.
+ * loaded by the policy parser.  Component paths are resolved both by
+ * openat2() and by the walk that stands in for it under a seccomp filter.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -66,23 +70,38 @@ static int setup(void **state)
 	return 0;
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	const char *names[] = { "kernel", "initrd", "outside", OFS_MANIFEST_FILE,
-				OFS_MANIFEST_SIG_FILE };
-	char path[256];
-	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
-		unlink(path);
-	}
-	rmdir(f->dir);
+	nftw(f->dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	EVP_PKEY_free(f->key);
 	EVP_PKEY_free(f->other);
 	free(f);
 	return 0;
+}
+
+/* The same, with component paths resolved as under a seccomp filter. */
+static int setup_walk(void **state)
+{
+	ofs_manifest_test_walk_only(true);
+	return setup(state);
+}
+
+static int teardown_walk(void **state)
+{
+	ofs_manifest_test_walk_only(false);
+	return teardown(state);
 }
 
 static void round_trip(void **state)
@@ -304,6 +323,66 @@ static void path_traversal(void **state)
 						&f->err), -EINVAL);
 }
 
+/* fd is open on a regular file, blocking, holding exactly len bytes of data. */
+static void assert_component(int fd, const uint8_t *data, size_t len)
+{
+	uint8_t buf[8192];
+
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & (O_ACCMODE | O_NONBLOCK), O_RDONLY);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), len);
+	assert_memory_equal(buf, data, len);
+	close(fd);
+}
+
+/*
+ * Each way out of the repository or onto something else than a file:
+ * symlinks as the last name or as a directory on the way (even one that
+ * stays inside), a file used as a directory, a FIFO (refused, not waited
+ * on); and a file in a subdirectory, which is fine.
+ */
+static void beneath(void **state)
+{
+	struct fx *f = *state;
+	char path[256], target[256];
+
+	snprintf(path, sizeof(path), "%s/sub", f->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sub/dir", f->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	rt_put(f->dir, "sub/dir/file", f->initrd, 100);
+	assert_component(ofs_manifest_open_component(f->dir, "sub/dir/file", &f->err),
+			 f->initrd, 100);
+
+	snprintf(path, sizeof(path), "%s/link", f->dir);
+	assert_int_equal(symlink("sub", path), 0);
+	assert_int_equal(ofs_manifest_open_component(f->dir, "link/dir/file", &f->err),
+			 -ELOOP);
+	assert_non_null(strstr(f->err.what, "symlink"));
+	snprintf(path, sizeof(path), "%s/sub/up", f->dir);
+	assert_int_equal(symlink("..", path), 0);
+	assert_int_equal(ofs_manifest_open_component(f->dir, "sub/up/kernel", &f->err),
+			 -ELOOP);
+	snprintf(path, sizeof(path), "%s/sub/file", f->dir);
+	snprintf(target, sizeof(target), "%s/kernel", f->dir);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(ofs_manifest_open_component(f->dir, "sub/file", &f->err),
+			 -ELOOP);
+
+	assert_int_equal(ofs_manifest_open_component(f->dir, "kernel/x", &f->err),
+			 -ENOTDIR);
+	assert_int_equal(ofs_manifest_open_component(f->dir, "sub/none/x", &f->err),
+			 -ENOENT);
+	assert_int_equal(ofs_manifest_open_component(f->dir, "sub/dir", &f->err),
+			 -EINVAL);
+	snprintf(path, sizeof(path), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(ofs_manifest_open_component(f->dir, "fifo", &f->err), -EINVAL);
+	assert_non_null(strstr(f->err.what, "not a regular file"));
+	assert_component(ofs_manifest_open_component(f->dir, "kernel", &f->err),
+			 f->kernel, sizeof(f->kernel));
+}
+
 static const char policy_head[] =
 	"{\"version\": 1, \"policy_id\": \"gen\", \"confirmation_lifetime\": 60,\n"
 	" \"debug\": [\"disabled-permanently\"],\n"
@@ -354,6 +433,8 @@ static void policy(void **state)
 	ofs_manifest_free(m);
 }
 
+#define WALK_TEST(f) { #f " (openat walk)", f, setup_walk, teardown_walk, NULL }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +445,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(tampered_manifest, setup, teardown),
 		cmocka_unit_test_setup_teardown(tampered_component, setup, teardown),
 		cmocka_unit_test_setup_teardown(path_traversal, setup, teardown),
+		cmocka_unit_test_setup_teardown(beneath, setup, teardown),
+		WALK_TEST(round_trip),
+		WALK_TEST(tampered_component),
+		WALK_TEST(path_traversal),
+		WALK_TEST(beneath),
 		cmocka_unit_test_setup_teardown(policy, setup, teardown),
 	};
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "ofs-cbor.h"
+#include "ofs-util.h"
 #include "ras.h"
 
 #define NONCE "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -22,14 +23,14 @@ static void base64(void **state)
 {
 	uint8_t out[16];
 
-	assert_int_equal(ras_base64_decode("aGk=", 4, out, sizeof(out)), 2);
+	assert_int_equal(ofs_base64_decode("aGk=", 4, out, sizeof(out)), 2);
 	assert_memory_equal(out, "hi", 2);
-	assert_int_equal(ras_base64_decode("aGky", 4, out, sizeof(out)), 3);
-	assert_int_equal(ras_base64_decode("aGk", 3, out, sizeof(out)), -EBADMSG);
-	assert_int_equal(ras_base64_decode("aG=k", 4, out, sizeof(out)), -EBADMSG);
-	assert_int_equal(ras_base64_decode("aGl=", 4, out, sizeof(out)), -EBADMSG);
-	assert_int_equal(ras_base64_decode("a-k=", 4, out, sizeof(out)), -EBADMSG);
-	assert_int_equal(ras_base64_decode("aGkhaGkhaGkhaGkhaGkhaGkh", 24, out, 16),
+	assert_int_equal(ofs_base64_decode("aGky", 4, out, sizeof(out)), 3);
+	assert_int_equal(ofs_base64_decode("aGk", 3, out, sizeof(out)), -EBADMSG);
+	assert_int_equal(ofs_base64_decode("aG=k", 4, out, sizeof(out)), -EBADMSG);
+	assert_int_equal(ofs_base64_decode("aGl=", 4, out, sizeof(out)), -EBADMSG);
+	assert_int_equal(ofs_base64_decode("a-k=", 4, out, sizeof(out)), -EBADMSG);
+	assert_int_equal(ofs_base64_decode("aGkhaGkhaGkhaGkhaGkhaGkh", 24, out, 16),
 			 -EBADMSG);
 }
 

@@ -122,17 +122,32 @@ static int teardown(void **state)
 	return 0;
 }
 
+static int attest_with(struct fx *f, const uint8_t *nonce, size_t evidence_len,
+		       size_t *confirmation_len)
+{
+	struct secd_ras_attestation a = {
+		.nonce = nonce,
+		.report = report, .report_len = evidence_len ?: sizeof(report) - 1,
+		.deviceid = deviceid, .deviceid_len = evidence_len ?: sizeof(deviceid) - 1,
+		.alias = alias, .alias_len = evidence_len ?: sizeof(alias) - 1,
+	};
+	int r;
+
+	free(f->confirmation);
+	free(f->result);
+	r = secd_ras_call_attest(&f->call, &a);
+	f->confirmation = a.confirmation;
+	f->result = a.result_json;
+	*confirmation_len = a.confirmation_len;
+	return r;
+}
+
 static int attest(struct fx *f)
 {
 	static const uint8_t nonce[OFS_NONCE_LEN] = { 1, 2, 3 };
 	size_t len;
 
-	free(f->confirmation);
-	free(f->result);
-	return secd_ras_call_attest(&f->call, nonce, report, sizeof(report) - 1,
-				    deviceid, sizeof(deviceid) - 1, alias,
-				    sizeof(alias) - 1, &f->confirmation, &len,
-				    &f->result);
+	return attest_with(f, nonce, 0, &len);
 }
 
 static void challenge_ok(void **state)
@@ -174,13 +189,7 @@ static void attest_ok(void **state)
 	json_object_put(req);
 
 	/* The confirmation's bytes, decoded exactly. */
-	free(f->confirmation);
-	f->confirmation = NULL;
-	free(f->result);
-	f->result = NULL;
-	assert_int_equal(secd_ras_call_attest(&f->call, (uint8_t[OFS_NONCE_LEN]){ 0 },
-					      report, 1, deviceid, 1, alias, 1,
-					      &f->confirmation, &len, &f->result), 0);
+	assert_int_equal(attest_with(f, (uint8_t[OFS_NONCE_LEN]){ 0 }, 1, &len), 0);
 	assert_int_equal(len, 13);
 	assert_memory_equal(f->confirmation, "confirm-bytes", 13);
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * daemon/repo.c: a repository built and signed with the library, opened
- * as a directory, as file:// and over HTTP (the in-process server); the
- * second HTTP open served from the cache; the newest version picked;
- * refusals: another signer (-EKEYREJECTED), a component that is not the
- * signed one (-EBADMSG, nothing left in the cache), an older manifest
- * after a newer one (-ESTALE), an image or version the manifest lacks
- * (-ENOENT, naming what it has); cancellation; two launches fetching the
- * same components at once (one download each).
+ * as a directory (by openat2() and by the openat() walk that stands in for
+ * it under a seccomp filter), as file:// and over HTTP (the in-process
+ * server); the second HTTP open served from the cache; the newest version
+ * picked; refusals: another signer (-EKEYREJECTED), a component that is
+ * not the signed one (-EBADMSG, nothing left in the cache), an older
+ * manifest after a newer one (-ESTALE), an image or version the manifest
+ * lacks (-ENOENT, naming what it has); cancellation; two launches fetching
+ * the same components at once (one download each).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -212,6 +213,19 @@ static int teardown(void **state)
 	EVP_PKEY_free(f->other);
 	free(f);
 	return 0;
+}
+
+/* A directory repository read as under systemd's RestrictSUIDSGID= filter. */
+static int setup_walk(void **state)
+{
+	ofs_manifest_test_walk_only(true);
+	return setup(state);
+}
+
+static int teardown_walk(void **state)
+{
+	ofs_manifest_test_walk_only(false);
+	return teardown(state);
 }
 
 static void use_http(struct fx *f)
@@ -546,6 +560,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(directory_ok, setup, teardown),
+		{ "directory_ok (openat walk)", directory_ok, setup_walk,
+		  teardown_walk, NULL },
 		cmocka_unit_test_setup_teardown(newest_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(http_then_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_partial, setup, teardown),

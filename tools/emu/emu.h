@@ -60,10 +60,16 @@
 #define EMU_MBOX_OFFSET			4096
 
 /*
- * Guest-physical address == file offset only below 2 GiB of RAM (above,
- * pc and q35 split RAM around the PCI hole).
+ * Guest RAM as QEMU's pc machine lays it out (pc_init1(), gigabyte
+ * aligned): all of it from bus address 0 when it is under 3.5 GiB, else
+ * its first 3 GiB there and the rest from 4 GiB, above the PCI hole.  The
+ * RAM file holds the two in that order.  (q35 splits differently, from
+ * 2.75 GiB: the model serves pc.)
  */
-#define EMU_GUEST_RAM_MAX		(2ULL << 30)
+#define EMU_GUEST_RAM_MAX		(16ULL << 30)
+#define EMU_PC_MAX_RAM_BELOW_4G		0xe0000000ULL
+#define EMU_PC_SPLIT_RAM_BELOW_4G	0xc0000000ULL
+#define EMU_RAM_ABOVE_4G_START		(1ULL << 32)
 /* Legacy VGA/ROM window: never RAM the device may touch. */
 #define EMU_LEGACY_HOLE_START		0xa0000ULL
 #define EMU_LEGACY_HOLE_END		0x100000ULL
@@ -84,6 +90,7 @@ int emu_log_errno(int err, const char *fmt, ...)
 struct emu_guest_mem {
 	uint8_t *base;
 	uint64_t size;
+	uint64_t low_size;	/* from bus address 0; the rest from 4 GiB */
 	bool mapped;	/* base came from mmap() and must be unmapped */
 };
 
@@ -92,7 +99,11 @@ void emu_guest_mem_init_buffer(struct emu_guest_mem *gm, void *buf,
 /* -ENOENT: no such file yet; -ENODATA: empty file (QEMU has not sized it). */
 int emu_guest_mem_map_file(struct emu_guest_mem *gm, const char *path);
 void emu_guest_mem_release(struct emu_guest_mem *gm);
-/* -EFAULT unless [addr, addr + len) is RAM the device may touch; len > 0. */
+/*
+ * -EFAULT unless [addr, addr + len) is RAM the device may touch, all below
+ * the PCI hole or all above it; len > 0.  -EFBIG from map_file over
+ * EMU_GUEST_RAM_MAX.
+ */
 int emu_guest_mem_range(const struct emu_guest_mem *gm, uint64_t addr,
 			uint64_t len, uint8_t **ptr);
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Guest RAM, as the device sees it by DMA.  QEMU backs it with a shared
- * file (memory-backend-file,share=on) that we map too; with at most 2 GiB
- * of RAM a guest-physical (bus) address is the file offset.
+ * file (memory-backend-file,share=on) that we map too.  A guest-physical
+ * (bus) address is the file offset below the PCI hole; RAM past the hole
+ * (a pc machine of 3.5 GiB or more) continues at 4 GiB (emu.h).
  *
  * This file is the only place that turns a bus address into a pointer.
  * Every address comes from the host, which we do not trust: each range is
@@ -22,11 +23,17 @@
 #include "emu.h"
 #include "ofs-stream.h"
 
+static uint64_t ram_below_4g(uint64_t size)
+{
+	return size < EMU_PC_MAX_RAM_BELOW_4G ? size : EMU_PC_SPLIT_RAM_BELOW_4G;
+}
+
 void emu_guest_mem_init_buffer(struct emu_guest_mem *gm, void *buf,
 			       uint64_t size)
 {
 	gm->base = buf;
 	gm->size = size;
+	gm->low_size = ram_below_4g(size);
 	gm->mapped = false;
 }
 
@@ -46,8 +53,7 @@ static int map_fd(struct emu_guest_mem *gm, int fd)
 	p = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	gm->base = p;
-	gm->size = st.st_size;
+	emu_guest_mem_init_buffer(gm, p, (uint64_t)st.st_size);
 	gm->mapped = true;
 	return 0;
 }
@@ -72,16 +78,31 @@ void emu_guest_mem_release(struct emu_guest_mem *gm)
 	emu_guest_mem_init_buffer(gm, NULL, 0);
 }
 
+/* [start, start + len) lies within [0, size), without a sum that wraps. */
+static bool within(uint64_t start, uint64_t len, uint64_t size)
+{
+	return len <= size && start <= size - len;
+}
+
 int emu_guest_mem_range(const struct emu_guest_mem *gm, uint64_t addr,
 			uint64_t len, uint8_t **ptr)
 {
-	/* Written so that no sum can wrap: addr + len may exceed 2^64. */
-	if (len == 0 || len > gm->size || addr > gm->size - len)
+	uint64_t high_size = gm->size - gm->low_size;
+
+	if (len == 0)
 		return -EFAULT;
-	if (addr < EMU_LEGACY_HOLE_END && addr + len > EMU_LEGACY_HOLE_START)
-		return -EFAULT;
-	*ptr = gm->base + addr;
-	return 0;
+	if (within(addr, len, gm->low_size)) {
+		if (addr < EMU_LEGACY_HOLE_END && addr + len > EMU_LEGACY_HOLE_START)
+			return -EFAULT;
+		*ptr = gm->base + addr;
+		return 0;
+	}
+	if (addr >= EMU_RAM_ABOVE_4G_START &&
+	    within(addr - EMU_RAM_ABOVE_4G_START, len, high_size)) {
+		*ptr = gm->base + gm->low_size + (addr - EMU_RAM_ABOVE_4G_START);
+		return 0;
+	}
+	return -EFAULT;
 }
 
 /* Validates one descriptor (already copied out of guest memory). */

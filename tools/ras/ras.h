@@ -158,7 +158,6 @@ int ras_request_decode_cbor(const uint8_t *body, size_t len,
 			    struct ras_attest_req *req, char *why, size_t why_len);
 void ras_request_release(struct ras_attest_req *req);
 /* Strict base64 (RFC 4648, padded); returns the length or -EBADMSG. */
-ssize_t ras_base64_decode(const char *in, size_t len, uint8_t *out, size_t size);
 
 /* ---- attest.c ---- */
 

@@ -18,10 +18,12 @@
 #include <json-c/json.h>
 
 #include "ofs-cbor.h"
+#include "ofs-json.h"
 #include "ofs-util.h"
 #include "ras.h"
 
 #define MAX_CERT	8192
+#define JSON_DEPTH_MAX	8	/* the body is two levels deep */
 
 __attribute__((format(printf, 3, 4)))
 static int refuse(char *why, size_t why_len, const char *fmt, ...)
@@ -32,56 +34,6 @@ static int refuse(char *why, size_t why_len, const char *fmt, ...)
 	vsnprintf(why, why_len, fmt, ap);
 	va_end(ap);
 	return -EBADMSG;
-}
-
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-ssize_t ras_base64_decode(const char *in, size_t len, uint8_t *out, size_t size)
-{
-	size_t i, n = 0, pad = 0;
-	uint32_t acc;
-	int j, v;
-
-	if (len % 4)
-		return -EBADMSG;
-	if (len && in[len - 1] == '=')
-		pad = len >= 2 && in[len - 2] == '=' ? 2 : 1;
-	if (len / 4 * 3 - pad > size)
-		return -EBADMSG;
-	for (i = 0; i < len; i += 4) {
-		acc = 0;
-		for (j = 0; j < 4; j++) {
-			bool last = i + 4 == len;
-
-			v = b64_value(in[i + j]);
-			if (v < 0 && !(last && in[i + j] == '=' && j >= 4 - (int)pad))
-				return -EBADMSG;
-			acc = acc << 6 | (uint32_t)(v < 0 ? 0 : v);
-		}
-		out[n++] = (uint8_t)(acc >> 16);
-		if (i + 4 < len || pad < 2)
-			out[n++] = (uint8_t)(acc >> 8);
-		if (i + 4 < len || pad < 1)
-			out[n++] = (uint8_t)acc;
-		/* The bits under the padding are zero in the one encoding. */
-		if (i + 4 == len && ((pad == 1 && (acc & 0xff)) ||
-				     (pad == 2 && (acc & 0xffff))))
-			return -EBADMSG;
-	}
-	return (ssize_t)n;
 }
 
 void ras_request_release(struct ras_attest_req *req)
@@ -102,7 +54,7 @@ static int json_b64(struct json_object *v, const char *what, size_t max,
 	if (!json_object_is_type(v, json_type_string))
 		return refuse(why, why_len, "%s: expected a base64 string", what);
 	s = json_object_get_string(v);
-	n = ras_base64_decode(s, (size_t)json_object_get_string_len(v), *at, max);
+	n = ofs_base64_decode(s, (size_t)json_object_get_string_len(v), *at, max);
 	if (n == -EBADMSG && (size_t)json_object_get_string_len(v) / 4 * 3 > max + 2)
 		return refuse(why, why_len, "%s: larger than %zu bytes", what, max);
 	if (n <= 0)
@@ -184,36 +136,26 @@ static int json_request(struct json_object *o, struct ras_attest_req *req,
 int ras_request_decode_json(const char *body, size_t len,
 			    struct ras_attest_req *req, char *why, size_t why_len)
 {
-	struct json_tokener *tok;
+	struct ofs_json_error err;
 	struct json_object *o;
-	enum json_tokener_error e;
-	size_t end;
 	int r;
 
 	memset(req, 0, sizeof(*req));
 	if (!len)
 		return refuse(why, why_len, "empty body");
-	if (memchr(body, '\0', len))
+	r = ofs_json_parse(body, len, JSON_DEPTH_MAX, &o, &err);
+	if (r == -ENOMEM)
+		return r;
+	if (err.fault == OFS_JSON_NUL)
 		return refuse(why, why_len, "NUL byte in JSON");
-	tok = json_tokener_new_ex(8);
-	if (!tok)
-		return -ENOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, body, (int)len);
-	e = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!o || e != json_tokener_success) {
-		json_object_put(o);
-		return refuse(why, why_len, "malformed JSON at byte %zu: %s", end,
-			      e == json_tokener_continue ? "unexpected end" :
-			      json_tokener_error_desc(e));
-	}
-	while (end < len && strchr(" \t\r\n", body[end]))
-		end++;
-	r = end != len ? refuse(why, why_len, "text after the JSON object at "
-				"byte %zu", end) :
-			 json_request(o, req, len, why, why_len);
+	if (err.fault == OFS_JSON_TRAILING)
+		return refuse(why, why_len, "text after the JSON object at byte %zu",
+			      err.offset);
+	if (r)
+		return refuse(why, why_len, "malformed JSON at byte %zu: %s",
+			      err.offset, err.fault == OFS_JSON_TRUNCATED ?
+			      "unexpected end" : err.detail);
+	r = json_request(o, req, len, why, why_len);
 	json_object_put(o);
 	if (r)
 		ras_request_release(req);
