@@ -156,10 +156,11 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) tools/ras/request.c
 		$(call pc,--cflags --libs,json-c libcbor libcrypto libnl-genl-3.0 libcurl)
 
 # The daemon's configuration reader (the fuzzer brings its own secd_log).
-$(B)/fuzz/fuzz-secd-config: tests/fuzz/fuzz-secd-config.c lib/conf.c daemon/config.c
+$(B)/fuzz/fuzz-secd-config: tests/fuzz/fuzz-secd-config.c lib/conf.c lib/cert-io.c lib/ecdh.c \
+		daemon/config.c
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -Idaemon $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) \
-		$(call pc,--cflags,libsystemd json-c)
+		$(call pc,--cflags,libsystemd json-c) $(call pc,--libs,libcrypto)
 
 # The API's call decoder and Launch's parameter checks.
 $(B)/fuzz/fuzz-varlink-call: tests/fuzz/fuzz-varlink-call.c $(LIB_SRCS) daemon/api-request.c

@@ -251,8 +251,9 @@ static void close_fds_but(int *fds, size_t n_fds, int keep)
 static int start_failed(struct secd_conn *c, int err)
 {
 	json_object *params;
-	const char *name = secd_api_start_error(err, c->api->config->max_launches,
-						&params);
+	/* The limit in force now: a reload may have changed it. */
+	const char *name = secd_api_start_error(
+		err, secd_manager_config(c->api->manager)->max_launches, &params);
 
 	return params ? error(c, name, params) : -ENOMEM;
 }

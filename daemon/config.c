@@ -7,13 +7,19 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/un.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
 #include "ofs-conf.h"
+#include "ofs-identity.h"
 #include "ofs-varlink.h"
 #include "secd.h"
 
@@ -235,6 +241,62 @@ void secd_config_free(struct secd_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+struct secd_config *secd_config_new(void)
+{
+	struct secd_config *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	secd_config_init(c);
+	atomic_init(&c->n_ref, 1);
+	return c;
+}
+
+int secd_config_dup(const struct secd_config *c, struct secd_config **out)
+{
+	struct secd_config *copy;
+	char **field;
+	size_t i;
+	bool lost = false;
+
+	copy = malloc(sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, c, sizeof(*copy));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (keys[i].parse != ofs_conf_string)
+			continue;
+		field = (char **)((char *)copy + keys[i].offset);
+		if (*field && !(*field = strdup(*field)))
+			lost = true;
+	}
+	atomic_init(&copy->n_ref, 1);
+	if (lost) {
+		/* The strings that were copied are ours, the others NULL. */
+		secd_config_unref(copy);
+		return -ENOMEM;
+	}
+	*out = copy;
+	return 0;
+}
+
+struct secd_config *secd_config_ref(struct secd_config *c)
+{
+	if (c)
+		atomic_fetch_add_explicit(&c->n_ref, 1, memory_order_relaxed);
+	return c;
+}
+
+void secd_config_unref(struct secd_config *c)
+{
+	/* acq_rel: the last one to drop sees what every other holder read. */
+	if (!c || atomic_fetch_sub_explicit(&c->n_ref, 1,
+					    memory_order_acq_rel) != 1)
+		return;
+	secd_config_free(c);
+	free(c);
+}
+
 int secd_config_parse(struct secd_config *c, const char *name,
 		      const char *text, size_t len,
 		      void (*error)(const char *message, void *userdata),
@@ -302,4 +364,139 @@ int secd_config_check(const struct secd_config *c)
 	warn_plain_http("Repository.URL", c->repo_url);
 	warn_plain_http("RAS.URL", c->ras_url);
 	return r;
+}
+
+/* ---- the files it names, and a whole configuration from its source ---- */
+
+/* A PEM bundle with at least one certificate and nothing unreadable. */
+static int check_ca(const char *what, const char *path)
+{
+	unsigned int n = 0;
+	X509 *cert;
+	FILE *f;
+	int r = 0;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		secd_log(NULL, LOG_ERR, "%s=%s: %s", what, path, strerror(-r));
+		return r;
+	}
+	ERR_clear_error();
+	while ((cert = PEM_read_X509(f, NULL, NULL, NULL))) {
+		X509_free(cert);
+		n++;
+	}
+	/* The loop ends at the end of the file, or at a broken block. */
+	if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE || !n) {
+		secd_log(NULL, LOG_ERR, "%s=%s: not a PEM bundle of "
+			 "certificates%s", what, path,
+			 n ? " (a block after the first is broken)" : "");
+		r = -EBADMSG;
+	}
+	ERR_clear_error();
+	fclose(f);
+	return r;
+}
+
+int secd_config_check_files(const struct secd_config *c)
+{
+	EVP_PKEY **pubkeys = NULL;
+	size_t n = 0;
+	int r;
+
+	r = ofs_pubkeys_load_pem(c->repo_key, &pubkeys, &n);
+	if (r)
+		secd_log(NULL, LOG_ERR, "Repository.Key=%s: %s", c->repo_key,
+			 r == -ENOENT || r == -EACCES ? strerror(-r) :
+			 "not a PEM list of P-384 public keys");
+	else
+		ofs_pubkeys_free(pubkeys, n);
+	if (check_ca("Repository.CA", c->repo_ca))
+		r = -EINVAL;
+	if (check_ca("RAS.CA", c->ras_ca))
+		r = -EINVAL;
+	return r;
+}
+
+static int apply_sets(struct secd_config *c, const struct secd_config_source *src)
+{
+	char key[128];
+	size_t i;
+	int r;
+
+	for (i = 0; i < src->n_sets; i++) {
+		const char *eq = strchr(src->sets[i], '=');
+
+		if (!eq)
+			return -EINVAL;
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - src->sets[i]),
+			 src->sets[i]);
+		r = secd_config_set(c, key, eq + 1);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int secd_config_read(const struct secd_config_source *src,
+		     struct secd_config **out)
+{
+	const char *path = src->path ? src->path : SECD_CONFIG_PATH;
+	struct secd_config *c;
+	int r = 0;
+
+	c = secd_config_new();
+	if (!c)
+		return -ENOMEM;
+	/* The default file may be absent: the defaults and --set then. */
+	if (src->path || !access(path, F_OK))
+		r = secd_config_load(c, path);
+	if (!r)
+		r = apply_sets(c, src);
+	if (!r)
+		r = secd_config_check(c);
+	if (!r && src->check_files)
+		r = secd_config_check_files(c);
+	if (r) {
+		secd_config_unref(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+static bool same_value(const struct ofs_conf_key *k, const struct secd_config *a,
+		       const struct secd_config *b)
+{
+	const char *fa = (const char *)a + k->offset;
+	const char *fb = (const char *)b + k->offset;
+
+	if (k->parse == ofs_conf_string) {
+		const char *sa = *(char *const *)fa, *sb = *(char *const *)fb;
+
+		return sa == sb || (sa && sb && !strcmp(sa, sb));
+	}
+	if (k->parse == ofs_conf_bool)
+		return *(const bool *)fa == *(const bool *)fb;
+	/* Every other key of the table is an unsigned int. */
+	return *(const unsigned int *)fa == *(const unsigned int *)fb;
+}
+
+void secd_config_diff(const struct secd_config *a, const struct secd_config *b,
+		      void (*changed)(const char *key, void *userdata),
+		      void *userdata)
+{
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (same_value(&keys[i], a, b))
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", keys[i].section,
+			 keys[i].key);
+		changed(name, userdata);
+	}
 }

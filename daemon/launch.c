@@ -211,17 +211,17 @@ static int open_session(struct launch *x)
 	return 0;
 }
 
-static int stage_measure(struct launch *x)
+/*
+ * Runs step on every present component, in the order the card takes them,
+ * with the stage's progress total set to the image's size.
+ */
+static int each_component(struct launch *x,
+			  int (*step)(struct launch *x, unsigned int i))
 {
 	uint64_t total = 0;
 	unsigned int i;
 	int r;
 
-	x->chunk = x->l->req.chunk_size ? x->l->req.chunk_size : x->c->chunk_size;
-	x->chunk = x->chunk ? x->chunk : OFS_STREAM_CHUNK_DEFAULT;
-	r = open_session(x);
-	if (r)
-		return r;
 	for (i = 0; i < OFS_MAX_COMPONENTS; i++)
 		if (present(x, i))
 			total += x->img.img.comp[i].size;
@@ -229,11 +229,21 @@ static int stage_measure(struct launch *x)
 	for (i = 0; i < OFS_MAX_COMPONENTS; i++) {
 		if (!present(x, i))
 			continue;
-		r = measure_component(x, i);
+		r = step(x, i);
 		if (r)
 			return r;
 	}
 	return 0;
+}
+
+static int stage_measure(struct launch *x)
+{
+	int r;
+
+	x->chunk = x->l->req.chunk_size ? x->l->req.chunk_size : x->c->chunk_size;
+	x->chunk = x->chunk ? x->chunk : OFS_STREAM_CHUNK_DEFAULT;
+	r = open_session(x);
+	return r ? r : each_component(x, measure_component);
 }
 
 /* ---- ATTEST ---- */
@@ -697,8 +707,6 @@ static int load_component(struct launch *x, unsigned int i)
 
 static int stage_load(struct launch *x)
 {
-	uint64_t total = 0;
-	unsigned int i;
 	void *p;
 	int r;
 
@@ -715,18 +723,7 @@ static int stage_load(struct launch *x)
 		return secd_launch_fail(x->l, -ENOMEM, "out of memory for the stream");
 	}
 	x->batch = p;
-	for (i = 0; i < OFS_MAX_COMPONENTS; i++)
-		if (present(x, i))
-			total += x->img.img.comp[i].size;
-	atomic_store(&x->l->progress_total, total);
-	for (i = 0; i < OFS_MAX_COMPONENTS; i++) {
-		if (!present(x, i))
-			continue;
-		r = load_component(x, i);
-		if (r)
-			return r;
-	}
-	return 0;
+	return each_component(x, load_component);
 }
 
 /* ---- FINISH ---- */

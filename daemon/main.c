@@ -3,9 +3,11 @@
  * offload-secd: arguments, configuration, then the loop (docs/daemon.md).
  * Start in order, stop in the mirrored order: the module, the manager,
  * the netlink events, the API socket, READY=1.  SIGTERM and SIGINT stop
- * (running launches are cancelled and their workers joined); SIGHUP checks
- * the configuration file again and says whether a restart would apply it,
- * since running launches hold the configuration they started with.
+ * (running launches are cancelled and their workers joined); SIGHUP reads
+ * and checks the configuration again and, when it is valid, hands it to
+ * the manager for the launches that start from then on: running ones keep
+ * the one they started with.  The few keys used only at start (the API
+ * socket, its group, the module) wait for a restart, and say so.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,12 +18,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
 #include <systemd/sd-daemon.h>
 
 #include "ofs-http.h"
-#include "ofs-identity.h"
 #include "secd.h"
 
 #define STATUS_USEC	(1000ULL * 1000)
@@ -116,85 +115,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* The file (the default one may be absent), then each --set, then checks. */
-static int load_config(struct secd_config *c, const struct options *o)
+static int load_config(struct secd_config **c, const struct options *o,
+		       bool check_files)
 {
-	const char *path = o->config_path ? o->config_path : SECD_CONFIG_PATH;
-	char key[128];
-	size_t i;
-	int r;
+	const struct secd_config_source src = {
+		.path = o->config_path,
+		.sets = o->sets,
+		.n_sets = o->n_sets,
+		.check_files = check_files,
+	};
 
-	secd_config_init(c);
-	if (o->config_path || !access(path, F_OK)) {
-		r = secd_config_load(c, path);
-		if (r)
-			return r;
-	}
-	for (i = 0; i < o->n_sets; i++) {
-		const char *eq = strchr(o->sets[i], '=');
-
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - o->sets[i]),
-			 o->sets[i]);
-		r = secd_config_set(c, key, eq + 1);
-		if (r)
-			return r;
-	}
-	return secd_config_check(c);
-}
-
-/* ---- --check ---- */
-
-/* A PEM bundle with at least one certificate and nothing unreadable. */
-static int check_ca(const char *what, const char *path)
-{
-	unsigned int n = 0;
-	X509 *cert;
-	FILE *f;
-	int r = 0;
-
-	if (!path)
-		return 0;
-	f = fopen(path, "re");
-	if (!f) {
-		r = -errno;
-		secd_log(NULL, LOG_ERR, "%s=%s: %s", what, path, strerror(-r));
-		return r;
-	}
-	ERR_clear_error();
-	while ((cert = PEM_read_X509(f, NULL, NULL, NULL))) {
-		X509_free(cert);
-		n++;
-	}
-	/* The loop ends at the end of the file, or at a broken block. */
-	if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE || !n) {
-		secd_log(NULL, LOG_ERR, "%s=%s: not a PEM bundle of "
-			 "certificates%s", what, path,
-			 n ? " (a block after the first is broken)" : "");
-		r = -EBADMSG;
-	}
-	ERR_clear_error();
-	fclose(f);
-	return r;
-}
-
-static int check_files(const struct secd_config *c)
-{
-	EVP_PKEY **keys = NULL;
-	size_t n = 0;
-	int r;
-
-	r = ofs_pubkeys_load_pem(c->repo_key, &keys, &n);
-	if (r)
-		secd_log(NULL, LOG_ERR, "Repository.Key=%s: %s", c->repo_key,
-			 r == -ENOENT || r == -EACCES ? strerror(-r) :
-			 "not a PEM list of P-384 public keys");
-	else
-		ofs_pubkeys_free(keys, n);
-	if (check_ca("Repository.CA", c->repo_ca))
-		r = -EINVAL;
-	if (check_ca("RAS.CA", c->ras_ca))
-		r = -EINVAL;
-	return r;
+	return secd_config_read(&src, c);
 }
 
 /* ---- the service ---- */
@@ -229,22 +160,73 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si,
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+/* Read once at start: the socket is bound, the module loaded by then. */
+static const char *const start_only_keys[] = {
+	"Device.LoadModule", "Device.Module", "API.Socket", "API.Group",
+};
+
+struct changes {
+	char applied[512], restart[128];
+};
+
+static void add_key(char *list, size_t size, const char *key)
+{
+	size_t len = strlen(list);
+
+	/* A list cut short still names the first keys; that is enough. */
+	snprintf(list + len, size - len, "%s%s", len ? ", " : "", key);
+}
+
+static void on_changed(const char *key, void *userdata)
+{
+	struct changes *ch = userdata;
+	size_t i;
+
+	for (i = 0; i < sizeof(start_only_keys) / sizeof(start_only_keys[0]); i++)
+		if (!strcmp(key, start_only_keys[i])) {
+			add_key(ch->restart, sizeof(ch->restart), key);
+			return;
+		}
+	add_key(ch->applied, sizeof(ch->applied), key);
+}
+
+static void log_reloaded(const struct changes *ch, unsigned int running)
+{
+	if (!ch->applied[0] && !ch->restart[0]) {
+		secd_log(NULL, LOG_NOTICE, "configuration reloaded: nothing "
+			 "changed");
+		return;
+	}
+	secd_log(NULL, LOG_NOTICE, "configuration reloaded: %s%s%s%s%s; %u "
+		 "running launch%s keep%s the previous one",
+		 ch->applied[0] ? "new launches get the new " : "", ch->applied,
+		 ch->applied[0] && ch->restart[0] ? "; " : "",
+		 ch->restart[0] ? "needs a restart to apply: " : "", ch->restart,
+		 running, running == 1 ? "" : "es", running == 1 ? "s" : "");
+}
+
 static int on_hangup(sd_event_source *s, const struct signalfd_siginfo *si,
 		     void *userdata)
 {
 	struct daemon *d = userdata;
-	struct secd_config c;
+	struct changes ch = {};
+	struct secd_config *c;
 	int r;
 
-	r = load_config(&c, d->opts);
-	secd_config_free(&c);
-	if (r)
-		secd_log(NULL, LOG_ERR, "SIGHUP: the configuration has errors "
-			 "(above); the running one stays in force");
-	else
-		secd_log(NULL, LOG_NOTICE, "SIGHUP: the configuration is valid; "
-			 "it takes effect when the service restarts (launches "
-			 "hold the configuration they started with)");
+	sd_notify(0, "RELOADING=1\nSTATUS=Reloading the configuration");
+	r = load_config(&c, d->opts, true);
+	if (r) {
+		secd_log(NULL, LOG_ERR, "configuration not reloaded: it has "
+			 "errors (above); the previous one stays in force");
+	} else {
+		secd_config_diff(secd_manager_config(d->manager), c,
+				 on_changed, &ch);
+		secd_manager_set_config(d->manager, c);
+		secd_config_unref(c);
+		log_reloaded(&ch, secd_manager_running(d->manager));
+	}
+	sd_notify(0, "READY=1");
+	notify_status(d);
 	return 0;
 }
 
@@ -333,7 +315,7 @@ static int block_signals(void)
 int main(int argc, char **argv)
 {
 	struct options o = {};
-	struct secd_config c;
+	struct secd_config *c = NULL;
 	int r;
 
 	r = parse_args(argc, argv, &o);
@@ -341,23 +323,21 @@ int main(int argc, char **argv)
 		free(o.sets);
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
-	r = load_config(&c, &o);
+	r = load_config(&c, &o, o.check);
 	if (r) {
 		/* 1: the configuration (what is wrong was logged). */
 	} else if (o.check) {
-		r = check_files(&c);
-		if (!r)
-			printf("offload-secd: the configuration is valid\n");
+		printf("offload-secd: the configuration is valid\n");
 	} else if (o.load_module) {
-		r = ensure_module(&c);
+		r = ensure_module(c);
 	} else {
 		r = block_signals();
 		if (!r)
-			r = run(&c, &o);
+			r = run(c, &o);
 		if (r < 0)
 			secd_log(NULL, LOG_ERR, "failed: %s", strerror(-r));
 	}
-	secd_config_free(&c);
+	secd_config_unref(c);
 	free(o.sets);
 	return r ? EXIT_FAILURE : EXIT_SUCCESS;
 }

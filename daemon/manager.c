@@ -5,7 +5,10 @@
  * launch and reports through an eventfd the loop watches: the loop then
  * tells the launch's caller what changed and, once the worker has ended,
  * joins it and moves the launch to the finished list, of which it keeps
- * the newest KeepFinished for Status and List.
+ * the newest KeepFinished for Status and List.  The manager holds the
+ * current configuration; each launch takes a reference to it as it
+ * starts and keeps that one until it has ended, so that a reload
+ * (secd_manager_set_config()) reaches new launches only.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -34,7 +37,7 @@ struct launch_entry {
 
 struct secd_manager {
 	sd_event *event;
-	const struct secd_config *config;
+	struct secd_config *config;	/* for launches started from now on */
 	int wake_fd;			/* eventfd: workers post, the loop reads */
 	sd_event_source *wake_source;
 	struct secd_launch *running;	/* newest first */
@@ -186,7 +189,7 @@ static void *worker(void *arg)
 {
 	struct launch_entry *e = arg;
 
-	secd_launch_run(&e->l, e->l.manager->config);
+	secd_launch_run(&e->l, e->l.config);
 	if (e->l.outcome == SECD_RUNNING)
 		secd_launch_end(&e->l, SECD_FAILED);
 	/* The guest memory is the caller's again; our mapping is gone. */
@@ -210,6 +213,7 @@ static void launch_free(struct secd_launch *l)
 	free(l->result.report);
 	free(l->result.confirmation);
 	free(l->result.chain);
+	secd_config_unref(l->config);
 	pthread_mutex_destroy(&e->fail_lock);
 	free(e);
 }
@@ -248,6 +252,9 @@ static void launch_ended(struct secd_manager *m, struct secd_launch *l)
 	struct launch_entry *e = entry_of(l);
 
 	pthread_join(l->thread, NULL);
+	/* Finished launches may be kept long: they need no configuration. */
+	secd_config_unref(l->config);
+	l->config = NULL;
 	unlink_launch(&m->running, l);
 	m->n_running--;
 	e->ended = true;
@@ -296,8 +303,10 @@ int secd_manager_new(sd_event *event, const struct secd_config *config,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
+	r = secd_config_dup(config, &m->config);
+	if (r)
+		goto free_manager;
 	m->event = sd_event_ref(event);
-	m->config = config;
 	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m->wake_fd < 0) {
 		r = -errno;
@@ -314,8 +323,24 @@ close_wake:
 	close(m->wake_fd);
 unref_event:
 	sd_event_unref(m->event);
+	secd_config_unref(m->config);
+free_manager:
 	free(m);
 	return r;
+}
+
+struct secd_config *secd_manager_config(const struct secd_manager *m)
+{
+	return m->config;
+}
+
+void secd_manager_set_config(struct secd_manager *m, struct secd_config *config)
+{
+	struct secd_config *old = m->config;
+
+	m->config = secd_config_ref(config);
+	secd_config_unref(old);
+	trim_finished(m);
 }
 
 void secd_manager_free(struct secd_manager *m)
@@ -338,6 +363,7 @@ void secd_manager_free(struct secd_manager *m)
 	sd_event_source_disable_unref(m->wake_source);
 	close(m->wake_fd);
 	sd_event_unref(m->event);
+	secd_config_unref(m->config);
 	free(m);
 }
 
@@ -393,6 +419,7 @@ int secd_launch_start(struct secd_manager *m,
 	l->outcome = SECD_RUNNING;
 	l->failed_stage = SECD_STAGE_QUEUED;
 	l->manager = m;
+	l->config = secd_config_ref(m->config);
 	l->on_update = on_update;
 	l->userdata = userdata;
 	e->stage_start_usec = now_usec(CLOCK_MONOTONIC);
@@ -407,6 +434,7 @@ int secd_launch_start(struct secd_manager *m,
 	return 0;
 
 destroy_lock:
+	secd_config_unref(l->config);
 	pthread_mutex_destroy(&e->fail_lock);
 free_entry:
 	free(e);
@@ -470,13 +498,18 @@ void secd_manager_device_gone(struct secd_manager *m, const char *device)
 {
 	struct secd_launch *l;
 
-	if (!device || !same_device(m->config->device, device))
+	if (!device)
 		return;
 	for (l = m->running; l; l = l->next) {
 		int stage = atomic_load(&l->stage);
 
-		/* Ended, or past FINISH: the image is in place, nothing to fail. */
-		if (stage < SECD_STAGE_MEASURE || stage == SECD_STAGE_DONE ||
+		/*
+		 * Its own card: a reload may have named another one for new
+		 * launches.  Ended, or past FINISH: the image is in place,
+		 * nothing to fail.
+		 */
+		if (!same_device(l->config->device, device) ||
+		    stage < SECD_STAGE_MEASURE || stage == SECD_STAGE_DONE ||
 		    __atomic_load_n(&l->outcome, __ATOMIC_ACQUIRE) != SECD_RUNNING)
 			continue;
 		secd_launch_fail(l, -ENODEV, "the card went away");

@@ -79,10 +79,24 @@ struct secd_config {
 	unsigned int max_launches;	/* MaxConcurrent=, default 8 */
 	unsigned int chunk_size;	/* ChunkSize=, default 1 MiB */
 	unsigned int keep_finished;	/* KeepFinished=, default 64 kept for Status */
+
+	/*
+	 * References, when made by secd_config_new() or secd_config_dup():
+	 * the manager holds the current one and each launch the one it
+	 * started with.  0 for one made by secd_config_init().
+	 */
+	atomic_uint n_ref;
 };
 
 void secd_config_init(struct secd_config *c);
 void secd_config_free(struct secd_config *c);
+/* A configuration of defaults, with one reference; NULL without memory. */
+struct secd_config *secd_config_new(void);
+/* A copy of c with one reference of its own: -ENOMEM. */
+int secd_config_dup(const struct secd_config *c, struct secd_config **out);
+/* Any thread: workers drop theirs on their own. */
+struct secd_config *secd_config_ref(struct secd_config *c);
+void secd_config_unref(struct secd_config *c);
 /* Errors are logged as "FILE:LINE: what" and the load fails (-EINVAL). */
 int secd_config_load(struct secd_config *c, const char *path);
 /* The same over text called name; each error to error() (NULL: logged). */
@@ -94,6 +108,27 @@ int secd_config_parse(struct secd_config *c, const char *name,
 int secd_config_set(struct secd_config *c, const char *key, const char *value);
 /* Required keys set; warns about plain http:// to a host not on loopback. */
 int secd_config_check(const struct secd_config *c);
+/* Repository.Key= and both CA= files readable and well formed (--check). */
+int secd_config_check_files(const struct secd_config *c);
+
+/* Where the configuration comes from: the file, then each --set. */
+struct secd_config_source {
+	const char *path;		/* NULL: SECD_CONFIG_PATH, if it exists */
+	char *const *sets;		/* "Key=Value", in order */
+	size_t n_sets;
+	bool check_files;		/* secd_config_check_files() too */
+};
+
+/*
+ * A new configuration from src, checked; every problem logged (file:line
+ * for the file's).  On failure *out is left alone.
+ */
+int secd_config_read(const struct secd_config_source *src,
+		     struct secd_config **out);
+/* Calls changed() with "Section.Key" of each key whose value differs. */
+void secd_config_diff(const struct secd_config *a, const struct secd_config *b,
+		      void (*changed)(const char *key, void *userdata),
+		      void *userdata);
 
 /* ---- launches ---- */
 
@@ -200,6 +235,12 @@ struct secd_launch {
 
 	/* Manager bookkeeping. */
 	struct secd_manager *manager;
+	/*
+	 * The configuration current when the launch started, a reference
+	 * the launch holds until it has ended: a reload never changes it
+	 * halfway.  NULL once dropped.
+	 */
+	struct secd_config *config;
 	pthread_t thread;
 	void (*on_update)(struct secd_launch *l, bool ended, void *userdata);
 	void *userdata;
@@ -210,8 +251,17 @@ struct secd_launch {
 
 struct secd_manager;
 
+/* The manager keeps a copy of config (secd_config_dup()). */
 int secd_manager_new(sd_event *event, const struct secd_config *config,
 		     struct secd_manager **out);
+/* The configuration new launches get (loop thread). */
+struct secd_config *secd_manager_config(const struct secd_manager *m);
+/*
+ * Launches started from now on get config (the manager takes a
+ * reference); running ones keep theirs.  Launch.MaxConcurrent and
+ * Launch.KeepFinished apply at once, to the next start and trim.
+ */
+void secd_manager_set_config(struct secd_manager *m, struct secd_config *config);
 /* Cancels every running launch and waits for its worker. */
 void secd_manager_free(struct secd_manager *m);
 
@@ -263,7 +313,10 @@ void secd_launch_end(struct secd_launch *l, enum secd_outcome outcome);
 
 /* ---- launch.c: the worker's body ---- */
 
-/* Runs the whole launch; sets outcome, error, reason and result. */
+/*
+ * Runs the whole launch with c, the launch's own l->config, for its whole
+ * life; sets outcome, error, reason and result.
+ */
 void secd_launch_run(struct secd_launch *l, const struct secd_config *c);
 
 /* ---- repo.c: the signed repository ---- */

@@ -4,8 +4,10 @@
  * loop and real worker threads.  The launches fail at once (their
  * repository does not exist), which is enough to follow the manager's
  * contract: ids, the limit, the callbacks on the loop thread, the finished
- * launches kept and freed, the destination fd given back, and shutdown
- * with workers still running.
+ * launches kept and freed, the destination fd given back, shutdown
+ * with workers still running, and a reload: a launch keeps the
+ * configuration it started with, new ones get the new one, and every
+ * reference is dropped (ASan reports a leak otherwise).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,9 +44,9 @@ static void on_update(struct secd_launch *l, bool ended, void *userdata)
 	}
 }
 
-static void setup_config(struct secd_config *c, unsigned int max, unsigned int keep)
+/* Launches under c fail at once, in FETCH. */
+static void unreachable(struct secd_config *c, unsigned int max, unsigned int keep)
 {
-	secd_config_init(c);
 	free(c->repo_url);
 	c->repo_url = strdup("/nonexistent/offload-sec-repository");
 	free(c->cache_dir);
@@ -53,6 +55,12 @@ static void setup_config(struct secd_config *c, unsigned int max, unsigned int k
 	c->ras_url = strdup("http://127.0.0.1:9");
 	c->max_launches = max;
 	c->keep_finished = keep;
+}
+
+static void setup_config(struct secd_config *c, unsigned int max, unsigned int keep)
+{
+	secd_config_init(c);
+	unreachable(c, max, keep);
 }
 
 static struct secd_launch_request request(void)
@@ -217,6 +225,126 @@ static void keep_none(void **state)
 	secd_config_free(&c);
 }
 
+/* A configuration of its own, whose repository key names it (tag). */
+static struct secd_config *tagged_config(const char *tag, unsigned int max,
+					 unsigned int keep)
+{
+	struct secd_config *c = secd_config_new();
+	char url[128];
+
+	assert_non_null(c);
+	unreachable(c, max, keep);
+	snprintf(url, sizeof(url), "/nonexistent/offload-sec-key-%s", tag);
+	c->repo_key = strdup(url);
+	return c;
+}
+
+static void reload_reaches_new_launches_only(void **state)
+{
+	struct secd_launch_request req[2] = { request(), request() };
+	struct secd_config *a, *b;
+	struct secd_launch *l[2];
+	struct secd_manager *m;
+	struct secd_config c;
+	sd_event *e;
+
+	setup_config(&c, 8, 4);
+	c.repo_key = strdup("/nonexistent/offload-sec-key-a");
+	assert_int_equal(sd_event_new(&e), 0);
+	assert_int_equal(secd_manager_new(e, &c, &m), 0);
+	/* The manager keeps a copy: the caller's may go at once. */
+	secd_config_free(&c);
+	a = secd_manager_config(m);
+	assert_int_equal(atomic_load(&a->n_ref), 1);
+
+	assert_int_equal(secd_launch_start(m, &req[0], NULL, NULL, &l[0]), 0);
+	assert_ptr_equal(l[0]->config, a);
+	assert_int_equal(atomic_load(&a->n_ref), 2);
+
+	b = tagged_config("b", 8, 4);
+	secd_manager_set_config(m, b);
+	assert_ptr_equal(secd_manager_config(m), b);
+	assert_int_equal(atomic_load(&b->n_ref), 2);
+	/* The running launch still holds A, now its only holder. */
+	assert_ptr_equal(l[0]->config, a);
+	assert_int_equal(atomic_load(&a->n_ref), 1);
+	assert_string_equal(a->repo_key, "/nonexistent/offload-sec-key-a");
+
+	assert_int_equal(secd_launch_start(m, &req[1], NULL, NULL, &l[1]), 0);
+	assert_ptr_equal(l[1]->config, b);
+	assert_int_equal(atomic_load(&b->n_ref), 3);
+
+	run_until_idle(e, m);
+	/* Each ran with its own: the reasons name their keys. */
+	assert_non_null(strstr(l[0]->reason, "offload-sec-key-a"));
+	assert_non_null(strstr(l[1]->reason, "offload-sec-key-b"));
+	/* Ended launches hold nothing; A is gone (ASan would see it). */
+	assert_null(l[0]->config);
+	assert_null(l[1]->config);
+	assert_int_equal(atomic_load(&b->n_ref), 2);
+
+	secd_manager_free(m);
+	assert_int_equal(atomic_load(&b->n_ref), 1);
+	secd_config_unref(b);
+	sd_event_unref(e);
+}
+
+/* MaxConcurrent and KeepFinished of a new configuration apply at once. */
+static void reload_limits(void **state)
+{
+	struct secd_launch_request req = request();
+	struct secd_config *b, *c;
+	struct secd_manager *m;
+	struct secd_launch *l;
+	sd_event *e;
+
+	b = tagged_config("b", 8, 4);
+	assert_int_equal(sd_event_new(&e), 0);
+	assert_int_equal(secd_manager_new(e, b, &m), 0);
+	assert_int_equal(secd_launch_start(m, &req, NULL, NULL, &l), 0);
+	run_until_idle(e, m);
+	assert_non_null(secd_launch_first(m));
+
+	c = tagged_config("c", 0, 0);
+	secd_manager_set_config(m, c);
+	secd_config_unref(c);
+	assert_null(secd_launch_first(m));
+	req = request();
+	assert_int_equal(secd_launch_start(m, &req, NULL, NULL, &l), -EBUSY);
+	close(req.dest_fd);
+
+	secd_manager_free(m);
+	secd_config_unref(b);
+	sd_event_unref(e);
+}
+
+/* Shutdown with launches of two configurations still running: no leak. */
+static void reload_then_free_with_running_launches(void **state)
+{
+	struct secd_launch_request req;
+	struct secd_manager *m;
+	struct secd_launch *l;
+	struct secd_config *a, *b;
+	sd_event *e;
+	int i;
+
+	a = tagged_config("a", 8, 0);
+	assert_int_equal(sd_event_new(&e), 0);
+	assert_int_equal(secd_manager_new(e, a, &m), 0);
+	secd_config_unref(a);
+	for (i = 0; i < 4; i++) {
+		if (i == 2) {
+			b = tagged_config("b", 8, 0);
+			secd_manager_set_config(m, b);
+			secd_config_unref(b);
+		}
+		req = request();
+		assert_int_equal(secd_launch_start(m, &req, NULL, NULL, &l), 0);
+	}
+	secd_manager_free(m);
+	sd_event_unref(e);
+}
+
 static void names(void **state)
 {
 	assert_string_equal(secd_stage_name(SECD_STAGE_QUEUED), "queued");
@@ -234,6 +362,9 @@ int main(void)
 		cmocka_unit_test(limit_zero_and_bad_arguments),
 		cmocka_unit_test(free_with_running_launches),
 		cmocka_unit_test(keep_none),
+		cmocka_unit_test(reload_reaches_new_launches_only),
+		cmocka_unit_test(reload_limits),
+		cmocka_unit_test(reload_then_free_with_running_launches),
 		cmocka_unit_test(names),
 	};
 
