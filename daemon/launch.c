@@ -93,9 +93,12 @@ static int device_fail(struct launch *x, int err, uint32_t status,
 	if (err == -ENODEV)
 		return secd_launch_fail(x->l, err, "the card went away during %s",
 					what);
-	return secd_launch_fail(x->l, err, "%s failed: %s%s%s", what,
-				strerror(-err), status ? "; the card says: " : "",
-				status ? ofs_device_status_str(status) : "");
+	/* The card's own words say more than the errno the driver maps them to. */
+	if (status)
+		return secd_launch_fail(x->l, err, "%s refused by the card: %s (%s)",
+					what, ofs_device_status_str(status),
+					strerrorname_np(-err) ? strerrorname_np(-err) : "?");
+	return secd_launch_fail(x->l, err, "%s failed: %s", what, strerror(-err));
 }
 
 /* ---- FETCH, VERIFY ---- */
