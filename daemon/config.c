@@ -158,6 +158,37 @@ static int parse_chunk_size(const struct ofs_conf_key *k, const char *value,
 	return 0;
 }
 
+/*
+ * CacheMax: bytes with K, M, G as everywhere, and T too, since a cache of
+ * images is the one size here that reaches terabytes.
+ */
+static int parse_cache_max(const struct ofs_conf_key *k, const char *value,
+			   void *field)
+{
+	char number[32];
+	unsigned long long v;
+	unsigned int shift = 0;
+	size_t len = strlen(value);
+	int r;
+
+	if (len && value[len - 1] == 'T') {
+		if (len < 2 || len > sizeof(number) || value[len - 2] < '0' ||
+		    value[len - 2] > '9')
+			return -EINVAL;
+		memcpy(number, value, len - 1);
+		number[len - 1] = '\0';
+		value = number;
+		shift = 40;
+	}
+	r = ofs_conf_parse_size(value, &v);
+	if (r)
+		return r;
+	if (v > k->max >> shift)
+		return -ERANGE;
+	*(uint64_t *)field = (uint64_t)v << shift;
+	return 0;
+}
+
 #define F(x) offsetof(struct secd_config, x)
 #define PATH(s, k, x) { s, k, ofs_conf_string, F(x), 0, 0, \
 	ofs_conf_absolute_path, "an absolute path" }
@@ -179,6 +210,8 @@ static const struct ofs_conf_key keys[] = {
 	PATH("Repository", "State", state_dir),
 	UINT("Repository", "FetchTimeoutSec", fetch_timeout, 1, 86400),
 	UINT("Repository", "FetchRetries", fetch_retries, 0, 100),
+	{ "Repository", "CacheMax", parse_cache_max, F(cache_max), 0, UINT64_MAX,
+	  NULL, "bytes with an optional K, M, G or T; 0 for no limit" },
 
 	{ "RAS", "URL", ofs_conf_string, F(ras_url), 0, 0, valid_http_url,
 	  "https://host[:port] or http://host[:port]" },
@@ -224,6 +257,7 @@ void secd_config_init(struct secd_config *c)
 	c->state_dir = strdup("/var/lib/offload-sec");
 	c->fetch_timeout = 300;
 	c->fetch_retries = 4;
+	c->cache_max = 16ULL << 30;
 	c->ras_timeout = 10;
 	c->ras_retries = 3;
 	c->api_socket = strdup(OFS_VARLINK_SOCKET);
@@ -481,6 +515,8 @@ static bool same_value(const struct ofs_conf_key *k, const struct secd_config *a
 	}
 	if (k->parse == ofs_conf_bool)
 		return *(const bool *)fa == *(const bool *)fb;
+	if (k->parse == parse_cache_max)
+		return *(const uint64_t *)fa == *(const uint64_t *)fb;
 	/* Every other key of the table is an unsigned int. */
 	return *(const unsigned int *)fa == *(const unsigned int *)fb;
 }

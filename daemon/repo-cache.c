@@ -6,14 +6,22 @@
  * resumed across attempts.  The .part's flock() makes one launch the
  * downloader while the others wait, and locks are taken in digest order,
  * so that two launches never wait for each other.
+ *
+ * The cache is bounded by CacheMax: after a launch put something in it,
+ * the least recently used components go until it fits.  A launch holds a
+ * shared flock() on every cached file it reads, and touches its times, so
+ * that pruning (an exclusive flock() that must not wait) passes over what
+ * is in use and knows what was used last even under noatime.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
@@ -65,26 +73,6 @@ static int make_cache_dirs(struct secd_repo_job *j)
 	return 0;
 }
 
-/* The verified file of that digest when it is there with the right size. */
-static int cache_lookup(struct secd_repo_job *j, const struct secd_repo_comp *cp,
-			uint64_t size)
-{
-	char path[4200];
-	struct stat st;
-	int fd;
-
-	cache_path(j, cp, "", path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (uint64_t)st.st_size == size)
-		return fd;
-	/* Truncated or replaced behind our back: fetched again. */
-	close(fd);
-	unlink(path);
-	return -ENOENT;
-}
-
 /* Still the file that the path names (not renamed or removed meanwhile)? */
 static bool still_there(int fd, const char *path)
 {
@@ -100,6 +88,59 @@ static int sleep_poll(struct secd_repo_job *j)
 
 	nanosleep(&t, NULL);
 	return secd_repo_cancelled(j) ? secd_repo_fail(j, -ECANCELED, "cancelled") : 0;
+}
+
+/*
+ * A shared lock on a cached file a launch reads: pruning passes over it.
+ * Pruning holds its exclusive lock only to unlink, so this waits briefly.
+ */
+static int share_lock(struct secd_repo_job *j, int fd)
+{
+	int r;
+
+	while (flock(fd, LOCK_SH | LOCK_NB)) {
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		r = sleep_poll(j);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * The verified file of that digest when it is there with the right size,
+ * share-locked and its times touched: the cache's LRU order does not rely
+ * on the filesystem updating atime.
+ */
+static int cache_lookup(struct secd_repo_job *j, const struct secd_repo_comp *cp,
+			uint64_t size)
+{
+	char path[4200];
+	struct stat st;
+	int fd, r;
+
+	cache_path(j, cp, "", path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	r = share_lock(j, fd);
+	if (r) {
+		close(fd);
+		return r == -ECANCELED ? r : -ENOENT;
+	}
+	if (!still_there(fd, path)) {
+		close(fd);	/* pruned meanwhile: fetched again */
+		return -ENOENT;
+	}
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (uint64_t)st.st_size == size) {
+		(void)futimens(fd, NULL);	/* a read-only cache keeps its order */
+		return fd;
+	}
+	/* Truncated or replaced behind our back: fetched again. */
+	close(fd);
+	unlink(path);
+	return -ENOENT;
 }
 
 /*
@@ -120,7 +161,15 @@ static int lock_part(struct secd_repo_job *j, struct secd_repo_comp *cp)
 		if (fd < 0)
 			return secd_repo_fail(j, -errno, "%s: %m", path);
 		while (flock(fd, LOCK_EX | LOCK_NB)) {
-			r = errno == EWOULDBLOCK ? sleep_poll(j) : -errno;
+			r = -errno;
+			/*
+			 * Renamed into place, its readers' shared locks would
+			 * keep us waiting for nothing: look again.
+			 */
+			if (r == -EWOULDBLOCK && !still_there(fd, path))
+				break;
+			if (r == -EWOULDBLOCK)
+				r = sleep_poll(j);
 			waited_ms += LOCK_POLL_MS;
 			if (!r && max_ms && waited_ms > max_ms)
 				r = secd_repo_fail(j, -ETIMEDOUT,
@@ -231,11 +280,19 @@ int secd_repo_cache_fetch(struct secd_repo_job *j, struct secd_image *out)
 		out->fd[k] = cache_lookup(j, &j->comp[k], j->img->comp[k].size);
 		if (out->fd[k] >= 0)
 			continue;
+		if (out->fd[k] == -ECANCELED) {
+			out->fd[k] = -1;
+			r = secd_repo_fail(j, -ECANCELED, "cancelled");
+			break;
+		}
 		r = lock_part(j, &j->comp[k]);
 		/* Someone else may have brought it while we waited. */
 		out->fd[k] = r ? -1 : cache_lookup(j, &j->comp[k],
 						   j->img->comp[k].size);
-		if (out->fd[k] >= 0)
+		if (out->fd[k] == -ECANCELED) {
+			out->fd[k] = -1;
+			r = secd_repo_fail(j, -ECANCELED, "cancelled");
+		} else if (out->fd[k] >= 0)
 			drop_part(j, &j->comp[k]);
 		else if (!r)
 			total += j->img->comp[k].size;
@@ -280,5 +337,157 @@ int secd_repo_cache_commit(struct secd_repo_job *j, uint32_t k, uint64_t *hashed
 	close(cp->part_fd);	/* unlocks: waiters find it in place */
 	cp->part_fd = -1;
 	out->fd[k] = fd;
+	j->added = true;
+	return share_lock(j, fd);
+}
+
+/* ---- CacheMax: least recently used out ---- */
+
+struct cached {
+	char hex[2 * OFS_SHA256_LEN + 1];
+	uint64_t size;
+	struct timespec used;
+};
+
+/* A verified component's name: not a .part, not anything else. */
+static bool is_digest_name(const char *name)
+{
+	return strlen(name) == 2 * OFS_SHA256_LEN &&
+	       strspn(name, "0123456789abcdef") == 2 * OFS_SHA256_LEN;
+}
+
+static bool is_own(const struct secd_repo_job *j, const char *hex)
+{
+	uint32_t k;
+
+	for (k = 0; k < OFS_MAX_COMPONENTS; k++)
+		if (j->comp[k].present && !strcmp(j->comp[k].hex, hex))
+			return true;
+	return false;
+}
+
+/* atime where the filesystem keeps it, else the mtime launches touch. */
+static struct timespec last_used(const struct stat *st)
+{
+	const struct timespec *a = &st->st_atim, *m = &st->st_mtim;
+
+	if (a->tv_sec != m->tv_sec)
+		return a->tv_sec > m->tv_sec ? *a : *m;
+	return a->tv_nsec > m->tv_nsec ? *a : *m;
+}
+
+static int by_last_use(const void *pa, const void *pb)
+{
+	const struct cached *a = pa, *b = pb;
+
+	if (a->used.tv_sec != b->used.tv_sec)
+		return a->used.tv_sec < b->used.tv_sec ? -1 : 1;
+	if (a->used.tv_nsec != b->used.tv_nsec)
+		return a->used.tv_nsec < b->used.tv_nsec ? -1 : 1;
+	return strcmp(a->hex, b->hex);
+}
+
+/* The verified components in the directory d, and their total size. */
+static int list_cached(DIR *d, struct cached **out, size_t *n, uint64_t *total)
+{
+	struct cached *list = NULL, *grown;
+	size_t cap = 0;
+	struct dirent *e;
+	struct stat st;
+
+	*n = 0;
+	*total = 0;
+	while ((e = readdir(d))) {
+		if (!is_digest_name(e->d_name) ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			grown = reallocarray(list, cap, sizeof(*list));
+			if (!grown) {
+				free(list);
+				return -ENOMEM;
+			}
+			list = grown;
+		}
+		memcpy(list[*n].hex, e->d_name, sizeof(list[*n].hex));
+		list[*n].size = (uint64_t)st.st_size;
+		list[*n].used = last_used(&st);
+		*total += (uint64_t)st.st_size;
+		(*n)++;
+	}
+	*out = list;
 	return 0;
+}
+
+/*
+ * Unlinks a component no launch holds: an exclusive lock that does not
+ * wait; 0, -EWOULDBLOCK (in use), -ENOENT (gone meanwhile) or -errno.
+ */
+static int remove_unused(int dfd, const char *hex)
+{
+	struct stat a, b;
+	int fd, r = 0;
+
+	fd = openat(dfd, hex, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		r = -errno;
+	/* Still the name of the file locked (not pruned and fetched again). */
+	else if (fstat(fd, &a) || fstatat(dfd, hex, &b, AT_SYMLINK_NOFOLLOW) ||
+		 a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		r = -ENOENT;
+	else if (unlinkat(dfd, hex, 0))
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+void secd_repo_cache_prune(struct secd_repo_job *j)
+{
+	uint64_t max = j->c->cache_max, total = 0;
+	struct cached *list = NULL;
+	char dir[4200];
+	size_t n = 0, i;
+	DIR *d;
+	int r;
+
+	if (!max || !j->added)
+		return;
+	snprintf(dir, sizeof(dir), "%s/sha256", j->c->cache_dir);
+	d = opendir(dir);
+	r = d ? list_cached(d, &list, &n, &total) : -errno;
+	if (r) {
+		secd_log(NULL, LOG_WARNING, "cache %s: cannot be pruned: %s", dir,
+			 strerror(-r));
+		goto close_dir;
+	}
+	qsort(list, n, sizeof(*list), by_last_use);
+	for (i = 0; i < n && total > max; i++) {
+		if (is_own(j, list[i].hex))
+			continue;
+		r = remove_unused(dirfd(d), list[i].hex);
+		if (r == -ENOENT)
+			total -= list[i].size;
+		if (r == -EWOULDBLOCK || r == -ENOENT)
+			continue;
+		if (r) {
+			secd_log(NULL, LOG_WARNING, "cache %s/%s: cannot be removed: %s",
+				 dir, list[i].hex, strerror(-r));
+			continue;
+		}
+		total -= list[i].size;
+		secd_log(NULL, LOG_INFO, "cache: removed %s (%" PRIu64 " bytes, the "
+			 "least recently used) to stay within CacheMax=%" PRIu64,
+			 list[i].hex, list[i].size, max);
+	}
+	if (total > max)
+		secd_log(NULL, LOG_INFO, "cache: %" PRIu64 " bytes, over CacheMax=%"
+			 PRIu64 ": the rest is in use", total, max);
+close_dir:
+	free(list);
+	if (d)
+		closedir(d);
 }

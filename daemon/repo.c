@@ -564,6 +564,8 @@ int secd_repo_fetch_image(struct secd_repo_fetch *f, struct secd_image *out)
 		r = set_stage(&j, SECD_STAGE_VERIFY);
 	if (!r)
 		r = verify_components(&j, out);
+	if (!r && j.src.http)
+		secd_repo_cache_prune(&j);
 	if (!r) {
 		out->img = *j.img;
 		out->manifest_serial = j.m->serial;

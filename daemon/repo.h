@@ -35,6 +35,7 @@ struct secd_repo_job {
 	const struct ofs_manifest_image *img;
 	struct secd_repo_comp comp[OFS_MAX_COMPONENTS];
 	uint64_t progress_base;	/* bytes of the stage before this file */
+	bool added;		/* a component was put in the cache */
 };
 
 /* ---- repo.c ---- */
@@ -66,5 +67,12 @@ int secd_repo_cache_fetch(struct secd_repo_job *j, struct secd_image *out);
 /* VERIFY of a downloaded component: renamed into place, or removed. */
 int secd_repo_cache_commit(struct secd_repo_job *j, uint32_t k, uint64_t *hashed,
 			   uint64_t total, struct secd_image *out);
+/*
+ * After a fetch that put something in the cache: removes the least
+ * recently used components until the cache holds at most CacheMax bytes,
+ * sparing the job's own and any a launch holds open.  Best effort: what
+ * cannot be removed is logged and left.
+ */
+void secd_repo_cache_prune(struct secd_repo_job *j);
 
 #endif

@@ -67,6 +67,7 @@ struct secd_config {
 	char *state_dir;		/* State=, default /var/lib/offload-sec */
 	unsigned int fetch_timeout;	/* FetchTimeoutSec=, default 300 */
 	unsigned int fetch_retries;	/* FetchRetries=, default 4 */
+	uint64_t cache_max;		/* CacheMax= bytes, default 16G; 0: unbounded */
 	/* [RAS] */
 	char *ras_url;			/* URL=: http(s)://host:port, required */
 	char *ras_ca;			/* CA=: PEM bundle pinned for https */

@@ -53,6 +53,7 @@ static const char full[] =
 	"State=/var/lib/x\n"
 	"FetchTimeoutSec=60\n"
 	"FetchRetries=0\n"
+	"CacheMax=2T\n"
 	"; RAS\n"
 	"[RAS]\n"
 	"URL=https://[::1]:8443\n"
@@ -82,6 +83,7 @@ static void defaults(void **state)
 	assert_string_equal(c.state_dir, "/var/lib/offload-sec");
 	assert_int_equal(c.fetch_timeout, 300);
 	assert_int_equal(c.fetch_retries, 4);
+	assert_true(c.cache_max == 16ULL << 30);
 	assert_null(c.ras_url);
 	assert_null(c.ras_ca);
 	assert_int_equal(c.ras_timeout, 10);
@@ -114,6 +116,7 @@ static void every_key(void **state)
 	assert_string_equal(c.state_dir, "/var/lib/x");
 	assert_int_equal(c.fetch_timeout, 60);
 	assert_int_equal(c.fetch_retries, 0);
+	assert_true(c.cache_max == 2ULL << 40);
 	assert_string_equal(c.ras_url, "https://[::1]:8443");
 	assert_string_equal(c.ras_ca, "/etc/offload-sec/ras-ca.pem");
 	assert_int_equal(c.ras_timeout, 5);
@@ -187,6 +190,11 @@ static void errors_name_their_line(void **state)
 		{ "[Launch]\nChunkSize=96K\n", "test.conf:2: ChunkSize=96K: invalid value, expected a power of two from 4K to 16M" },
 		{ "[Launch]\nChunkSize=1T\n", "test.conf:2: ChunkSize=1T: invalid value" },
 		{ "[Launch]\nChunkSize=99999999999999G\n", "test.conf:2: ChunkSize=99999999999999G: out of range" },
+		{ "[Repository]\nCacheMax=T\n", "test.conf:2: CacheMax=T: invalid value, expected bytes with an optional K, M, G or T" },
+		{ "[Repository]\nCacheMax=1KT\n", "test.conf:2: CacheMax=1KT: invalid value" },
+		{ "[Repository]\nCacheMax=-1\n", "test.conf:2: CacheMax=-1: invalid value" },
+		{ "[Repository]\nCacheMax=16777216T\n", "test.conf:2: CacheMax=16777216T: out of range" },
+		{ "[Repository]\nCacheMax=99999999999999999999\n", "test.conf:2: CacheMax=99999999999999999999: out of range" },
 		{ "[API]\nGroup=no body\n", "test.conf:2: Group=no body: invalid value, expected a group name" },
 		{ "[API]\nSocket=/run/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
 		  "test.conf:2: Socket=/run/aaa" },
@@ -278,6 +286,12 @@ static void set_from_command_line(void **state)
 	assert_string_equal(c.repo_key, "/k.pem");
 	assert_int_equal(c.max_launches, 16);
 	assert_int_equal(c.chunk_size, 4096);
+	assert_int_equal(secd_config_set(&c, "CacheMax", "0"), 0);
+	assert_true(c.cache_max == 0);
+	assert_int_equal(secd_config_set(&c, "Repository.CacheMax", "16777215T"), 0);
+	assert_true(c.cache_max == 16777215ULL << 40);
+	assert_int_equal(secd_config_set(&c, "CacheMax", "1500M"), 0);
+	assert_true(c.cache_max == 1500ULL << 20);
 	assert_int_equal(secd_config_check(&c), 0);
 
 	assert_int_equal(secd_config_set(&c, "URL", "/srv"), -ENOTUNIQ);
@@ -299,6 +313,29 @@ static void set_from_command_line(void **state)
 }
 
 /* Plain http:// elsewhere than loopback is allowed (with a warning). */
+static void count_changed(const char *key, void *userdata)
+{
+	assert_string_equal(key, "Repository.CacheMax");
+	(*(unsigned int *)userdata)++;
+}
+
+/* A 64-bit key: a change above the low 32 bits is still a change. */
+static void cache_max_diff(void **state)
+{
+	struct secd_config a, b;
+	unsigned int n = 0;
+
+	secd_config_init(&a);
+	secd_config_init(&b);
+	secd_config_diff(&a, &b, count_changed, &n);
+	assert_int_equal(n, 0);
+	b.cache_max = a.cache_max + (1ULL << 32);
+	secd_config_diff(&a, &b, count_changed, &n);
+	assert_int_equal(n, 1);
+	secd_config_free(&a);
+	secd_config_free(&b);
+}
+
 static void plain_http(void **state)
 {
 	struct secd_config c;
@@ -316,6 +353,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(every_key),
+		cmocka_unit_test(cache_max_diff),
 		cmocka_unit_test(from_file),
 		cmocka_unit_test(errors_name_their_line),
 		cmocka_unit_test(hostile_text),

@@ -8,7 +8,9 @@
  * not the signed one (-EBADMSG, nothing left in the cache), an older
  * manifest after a newer one (-ESTALE), an image or version the manifest
  * lacks (-ENOENT, naming what it has); cancellation; two launches fetching
- * the same components at once (one download each).
+ * the same components at once (one download each); CacheMax: the least
+ * recently used go, not what a launch holds nor the fetching launch's own,
+ * and 0 keeps everything.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -556,6 +560,186 @@ static void concurrent_fetch(void **state)
 	assert_false(parts);
 }
 
+/* ---- CacheMax ---- */
+
+/* cache/sha256/<digest of file i><suffix> */
+static void cached_path(const struct fx *f, unsigned int i, const char *suffix,
+			char *out, size_t size)
+{
+	char hex[2 * OFS_SHA256_LEN + 1];
+	uint8_t d[OFS_SHA256_LEN];
+
+	SHA256(f->data[i], files[i].len, d);
+	ofs_hex(d, sizeof(d), hex);
+	snprintf(out, size, "%s/sha256/%s%s", f->cache, hex, suffix);
+}
+
+static bool cached(const struct fx *f, unsigned int i)
+{
+	char path[256];
+
+	cached_path(f, i, "", path, sizeof(path));
+	return !access(path, F_OK);
+}
+
+/* File i of the cache last used that many seconds ago. */
+static void age(const struct fx *f, unsigned int i, time_t seconds)
+{
+	struct timespec t[2] = { { time(NULL) - seconds, 0 } };
+	char path[256];
+
+	t[1] = t[0];
+	cached_path(f, i, "", path, sizeof(path));
+	assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static void fetch(struct fx *f, const char *image, const char *version)
+{
+	f->f.image = image;
+	f->f.version = version;
+	assert_int_equal(secd_repo_fetch_image(&f->f, &f->img), 0);
+}
+
+/* Images a (file 0, 3000 bytes), b (file 2, 3100) and c (file 1, 5000), over HTTP. */
+static void single_images(struct fx *f)
+{
+	static const struct { const char *name; unsigned int file; } list[] = {
+		{ "a", 0 }, { "b", 2 }, { "c", 1 },
+	};
+	struct ofs_manifest *m;
+	unsigned int i;
+
+	assert_int_equal(ofs_manifest_new("test-repo", &m), 0);
+	for (i = 0; i < 3; i++) {
+		struct ofs_manifest_image img = { .version = "1" };
+
+		snprintf(img.name, sizeof(img.name), "%s", list[i].name);
+		component(&img, OFS_COMPONENT_KERNEL, f, list[i].file);
+		assert_int_equal(ofs_manifest_add(m, &img, NULL), 0);
+	}
+	assert_int_equal(ofs_manifest_save(f->repo, m, NULL), 0);
+	assert_int_equal(ofs_manifest_sign(f->repo, f->key, NULL, NULL), 0);
+	ofs_manifest_free(m);
+	serve_manifest(f);
+	use_http(f);
+}
+
+static void cache_lru(void **state)
+{
+	struct fx *f = *state;
+	unsigned int before;
+	char path[256];
+	struct stat st;
+
+	single_images(f);
+	f->c.cache_max = 8200;
+	fetch(f, "a", "");
+	secd_image_close(&f->img);
+	age(f, 0, 100);
+	fetch(f, "b", "");
+	secd_image_close(&f->img);
+	age(f, 2, 50);
+	assert_true(cached(f, 0) && cached(f, 2));	/* 6100 bytes fit */
+
+	/* a used again, from the cache: now b is the least recently used. */
+	before = atomic_load(&f->s.file_requests);
+	fetch(f, "a", "");
+	assert_int_equal(atomic_load(&f->s.file_requests), before + 2);
+	secd_image_close(&f->img);
+	cached_path(f, 0, "", path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_mtime >= time(NULL) - 10);
+
+	fetch(f, "c", "");	/* 11100 bytes: b goes, 8000 stay */
+	check_fd(f, f->img.fd[OFS_COMPONENT_KERNEL], 1);
+	assert_true(cached(f, 0));
+	assert_true(cached(f, 1));
+	assert_false(cached(f, 2));
+}
+
+static void cache_in_use_kept(void **state)
+{
+	struct fx *f = *state;
+	struct secd_image held;
+	char path[256], part[256];
+	unsigned int k;
+	bool parts;
+	int fd;
+
+	single_images(f);
+	f->c.cache_max = 5000;
+	fetch(f, "a", "");
+	held = f->img;		/* a launch still streaming a */
+	for (k = 0; k < OFS_MAX_COMPONENTS; k++)
+		f->img.fd[k] = -1;
+	cached_path(f, 0, "", path, sizeof(path));
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);	/* held shared */
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(fd);
+	age(f, 0, 100);
+	/* Someone's download on its way: not a component yet, never pruned. */
+	snprintf(part, sizeof(part), "%s/sha256/%064d.part", f->cache, 0);
+	rt_put(f->cache, part + strlen(f->cache) + 1, f->data[0], 64);
+	assert_int_equal(chmod(part, 0600), 0);
+
+	fetch(f, "b", "");	/* 6100 bytes, but a is in use */
+	secd_image_close(&f->img);
+	assert_true(cached(f, 0) && cached(f, 2));
+	check_fd(f, held.fd[OFS_COMPONENT_KERNEL], 0);
+	secd_image_close(&held);
+	age(f, 2, 50);
+
+	fetch(f, "c", "");	/* a and b go: exactly CacheMax stays */
+	assert_false(cached(f, 0));
+	assert_false(cached(f, 2));
+	assert_true(cached(f, 1));
+	assert_int_equal(access(part, F_OK), 0);
+	assert_int_equal(cache_files(f, &parts), 2);
+	assert_true(parts);
+}
+
+static void cache_unbounded(void **state)
+{
+	struct fx *f = *state;
+	unsigned int i;
+	bool parts;
+
+	use_http(f);
+	f->c.cache_max = 0;
+	fetch(f, "vm", "1.0");
+	secd_image_close(&f->img);
+	for (i = 0; i < 2; i++)
+		age(f, i, 1000);
+	fetch(f, "vm", "1.9");
+	secd_image_close(&f->img);
+	fetch(f, "vm", "1.10");
+	assert_int_equal(cache_files(f, &parts), N_FILES);
+	assert_false(parts);
+}
+
+static void cache_own_kept(void **state)
+{
+	struct fx *f = *state;
+	bool parts;
+
+	use_http(f);
+	f->c.cache_max = 1000;	/* less than any image */
+	fetch(f, "vm", "1.10");
+	check_fd(f, f->img.fd[OFS_COMPONENT_KERNEL], 2);
+	check_fd(f, f->img.fd[OFS_COMPONENT_INITRD], 4);
+	check_fd(f, f->img.fd[OFS_COMPONENT_CMDLINE], 5);
+	assert_int_equal(cache_files(f, &parts), 3);
+	secd_image_close(&f->img);
+
+	fetch(f, "vm", "1.0");	/* 1.10's go, 1.0's stay though too large */
+	check_fd(f, f->img.fd[OFS_COMPONENT_KERNEL], 0);
+	check_fd(f, f->img.fd[OFS_COMPONENT_INITRD], 1);
+	assert_int_equal(cache_files(f, &parts), 2);
+	assert_true(cached(f, 0) && cached(f, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +755,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unknown_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_fetch, setup, teardown),
+		cmocka_unit_test_setup_teardown(cache_lru, setup, teardown),
+		cmocka_unit_test_setup_teardown(cache_in_use_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(cache_unbounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(cache_own_kept, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
